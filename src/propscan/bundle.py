@@ -1,0 +1,74 @@
+"""The shipped model as a folder: ONNX graphs, tokenizer and a model.json of settings.
+
+model.json holds what was tuned by cross-validation (decision thresholds, calibration) and
+the hashes of the graph files, so a corrupt or swapped file is caught before it is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ModelError
+
+DEFAULT_DIR = Path(__file__).parent / "resources" / "model"
+
+
+@dataclass
+class Settings:
+    si_threshold: float = 0.5  # token "inside propaganda" probability for SI output
+    label_threshold: float = 0.5  # same, for labelled output (analyze, --format ptc)
+    second_label: float = 1.01  # emit a span's 2nd technique when its probability is above this
+    calib_a: float = 1.0  # Platt scaling of raw confidence log-odds: sigmoid(a * logit + b)
+    calib_b: float = 0.0
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Settings:
+        known = {k: float(v) for k, v in d.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass
+class Bundle:
+    folder: Path
+    version: str
+    detector: Path
+    span_head: Path
+    tokenizer: Path
+    settings: Settings = field(default_factory=Settings)
+    meta: dict = field(default_factory=dict)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def load_bundle(folder: Path | None = None, *, detector_name: str | None = None, verify: bool = True) -> Bundle:
+    folder = Path(folder) if folder else DEFAULT_DIR
+    card = folder / "model.json"
+    if not card.is_file():
+        raise ModelError(f"no model.json in {folder}; run `propscan train` or reinstall propscan")
+    try:
+        meta = json.loads(card.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"unreadable model.json in {folder}: {exc}") from None
+    files = meta.get("files", {})
+    detector = folder / (detector_name or meta.get("detector", "detector.onnx"))
+    bundle = Bundle(
+        folder=folder,
+        version=str(meta.get("version", "unknown")),
+        detector=detector,
+        span_head=folder / meta.get("span_head", "span_head.onnx"),
+        tokenizer=folder / "tokenizer.json",
+        settings=Settings.from_dict(meta.get("settings", {})),
+        meta=meta,
+    )
+    for path in (bundle.detector, bundle.span_head, bundle.tokenizer):
+        if not path.is_file():
+            raise ModelError(f"model file missing: {path}")
+        expected = files.get(path.name)
+        if verify and expected and file_sha256(path) != expected:
+            raise ModelError(f"model file {path.name} does not match the sha256 in model.json")
+    return bundle

@@ -1,0 +1,54 @@
+"""Turn token probabilities into character spans on word boundaries."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .detect import TokenScores
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch in "'’-"
+
+
+def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow [start, end) so it neither starts nor ends inside a word."""
+    while start > 0 and _is_word(text[start - 1]) and _is_word(text[start]):
+        start -= 1
+    while end < len(text) and _is_word(text[end - 1]) and _is_word(text[end]):
+        end += 1
+    return start, end
+
+
+def decode_spans(scores: TokenScores, threshold: float) -> list[tuple[int, int, float]]:
+    """(start, end, mean inside-probability) of each predicted propaganda span.
+
+    A span is a run of tokens whose inside-probability reaches the threshold; a token the
+    tagger thinks *begins* a span (B more likely than I) starts a new one inside a run.
+    """
+    inside = scores.inside
+    offsets = scores.encoded.offsets
+    spans = []
+    first = None
+    for i in range(len(offsets) + 1):
+        on = i < len(offsets) and inside[i] >= threshold
+        starts_new = on and first is not None and scores.bio[i, 1] > scores.bio[i, 2]
+        if first is not None and (not on or starts_new):
+            s, e = snap_to_words(scores.text, offsets[first][0], offsets[i - 1][1])
+            spans.append((s, e, float(np.mean(inside[first:i]))))
+            first = None
+        if on and first is None:
+            first = i
+    return merge_overlaps(spans)
+
+
+def merge_overlaps(spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """Merge spans that overlap after snapping (keeps the higher score)."""
+    out: list[tuple[int, int, float]] = []
+    for s, e, p in sorted(spans):
+        if out and s < out[-1][1]:
+            ps, pe, pp = out[-1]
+            out[-1] = (ps, max(pe, e), max(pp, p))
+        else:
+            out.append((s, e, p))
+    return out

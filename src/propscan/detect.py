@@ -1,0 +1,95 @@
+"""Run the encoder over an article's windows: token probabilities and hidden states.
+
+This is the expensive stage, so it batches windows across articles (sorted by length to
+avoid padding) and owns the ONNX Runtime session. It never changes a document; the
+decode and label stages turn its scores into spans.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import onnxruntime as ort
+
+from .bundle import Bundle
+from .encoding import EncodedArticle, batch_arrays, encode, load_tokenizer
+from .segment import Window, windows_for
+
+BATCH_WINDOWS = 32
+
+
+@dataclass
+class TokenScores:
+    """Encoder output for one article."""
+
+    text: str
+    encoded: EncodedArticle
+    windows: list[Window]
+    bio: np.ndarray  # (n_tokens, 3) probabilities of O, B, I
+    tech: np.ndarray  # (n_tokens, 14) per-technique token probabilities
+    hidden: list[np.ndarray]  # per window: (len + 2, 384), [CLS] first
+
+    @property
+    def inside(self) -> np.ndarray:
+        """Probability that each token is inside some propaganda span."""
+        return self.bio[:, 1] + self.bio[:, 2]
+
+
+def session(path, threads: int | None = None) -> ort.InferenceSession:
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.log_severity_level = 3
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+class Detector:
+    def __init__(self, bundle: Bundle, threads: int | None = None):
+        self.bundle = bundle
+        self.tokenizer = load_tokenizer(bundle.tokenizer)
+        self.session = session(bundle.detector, threads)
+
+    def score(self, texts: list[str]) -> list[TokenScores]:
+        """Token scores for each text, batching windows of all texts together."""
+        encoded = [encode(self.tokenizer, t) for t in texts]
+        windows = [windows_for(t, e.offsets) if e.offsets else [] for t, e in zip(texts, encoded)]
+        jobs = [(a, w) for a, ws in enumerate(windows) for w in ws]
+        outputs = self._run([encoded[a].ids[w.start : w.stop] for a, w in jobs])
+        results = []
+        pos = 0
+        for text, enc, ws in zip(texts, encoded, windows):
+            n = len(enc.offsets)
+            bio = np.zeros((n, 3), dtype=np.float32)
+            tech = np.zeros((n, self._n_tech), dtype=np.float32)
+            seen = np.zeros((n, 1), dtype=np.float32)
+            hidden = []
+            for w in ws:
+                h, b, t = outputs[pos]
+                pos += 1
+                bio[w.start : w.stop] += b
+                tech[w.start : w.stop] += t
+                seen[w.start : w.stop] += 1
+                hidden.append(h)
+            seen[seen == 0] = 1
+            results.append(TokenScores(text, enc, ws, bio / seen, tech / seen, hidden))
+        return results
+
+    @property
+    def _n_tech(self) -> int:
+        return self.session.get_outputs()[2].shape[-1]
+
+    def _run(self, rows: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Encoder outputs per row, trimmed to the row's own tokens (hidden keeps [CLS])."""
+        out: list = [None] * len(rows)
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        for k in range(0, len(order), BATCH_WINDOWS):
+            idx = order[k : k + BATCH_WINDOWS]
+            ids, mask = batch_arrays([rows[i] for i in idx])
+            hidden, bio, tech = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            for r, i in enumerate(idx):
+                n = len(rows[i])
+                out[i] = (hidden[r, : n + 2], bio[r, 1 : n + 1], tech[r, 1 : n + 1])
+        return out

@@ -1,0 +1,102 @@
+"""The one data model: an analysed document and its technique spans.
+
+Every output (terminal, JSON, HTML, PTC lines) and later the web app and batch runner read
+this, and nothing else. Offsets are half-open character offsets into `text`, which is the
+exact text that was analysed (for a plain-text file, the file's own characters).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import techniques
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    technique: str
+    confidence: float
+
+    def to_dict(self, text: str) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "technique": self.technique,
+            "confidence": self.confidence,
+            "text": text[self.start : self.end],
+        }
+
+
+@dataclass
+class AnalysedDocument:
+    text: str
+    source: str
+    title: str = ""
+    language: str = "en"
+    model_version: str = ""
+    spans: list[Span] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        for s in self.spans:
+            if not (0 <= s.start < s.end <= len(self.text)):
+                raise ValueError(f"span {s.start}-{s.end} lies outside the text (length {len(self.text)})")
+            techniques.get(s.technique)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        c = Counter(s.technique for s in self.spans)
+        return {name: c[name] for name in techniques.NAMES if c[name]}
+
+    @property
+    def density(self) -> float:
+        """Share of non-space characters that lie inside at least one span."""
+        covered = bytearray(len(self.text))
+        for s in self.spans:
+            covered[s.start : s.end] = b"\x01" * (s.end - s.start)
+        visible = [i for i, ch in enumerate(self.text) if not ch.isspace()]
+        if not visible:
+            return 0.0
+        return round(sum(covered[i] for i in visible) / len(visible), 4)
+
+    def to_dict(self) -> dict:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "source": self.source,
+            "title": self.title,
+            "language": self.language,
+            "model_version": self.model_version,
+            "text": self.text,
+            "length": len(self.text),
+            "spans": [s.to_dict(self.text) for s in sorted(self.spans, key=lambda s: (s.start, s.end, s.technique))],
+            "counts": self.counts,
+            "density": self.density,
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> AnalysedDocument:
+        major = str(d.get("schema_version", "")).split(".")[0]
+        if major != SCHEMA_VERSION.split(".")[0]:
+            raise ValueError(f"unsupported schema_version {d.get('schema_version')!r}; expected {SCHEMA_VERSION}")
+        text = d["text"]
+        spans = []
+        for s in d.get("spans", []):
+            span = Span(int(s["start"]), int(s["end"]), s["technique"], float(s["confidence"]))
+            if "text" in s and text[span.start : span.end] != s["text"]:
+                raise ValueError(f"span {span.start}-{span.end}: text does not match the offsets")
+            spans.append(span)
+        return cls(
+            text=text,
+            source=d.get("source", ""),
+            title=d.get("title", ""),
+            language=d.get("language", ""),
+            model_version=d.get("model_version", ""),
+            spans=spans,
+            warnings=list(d.get("warnings", [])),
+        )

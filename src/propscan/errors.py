@@ -1,0 +1,48 @@
+"""propscan's error classes: each carries a short code and a message fit for one line.
+
+The CLI turns any PropscanError into `propscan: error: CODE message` and a non-zero exit;
+the web app will turn it into a JSON error. Nothing else should reach a user as a traceback.
+"""
+
+from __future__ import annotations
+
+
+class PropscanError(Exception):
+    code = "E000"
+    exit_code = 1
+
+    def __init__(self, message: str, *, source: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.source = source
+
+    def one_line(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        text = f"{where}{self.message}"
+        return " ".join(text.split())
+
+
+class InputError(PropscanError):
+    """The user gave something that is not a readable article (or not a valid option)."""
+
+    code = "E100"
+    exit_code = 2
+
+
+class FetchError(InputError):
+    """A URL could not be fetched safely."""
+
+    code = "E200"
+
+
+class ExtractionError(InputError):
+    """HTML had no article text in it."""
+
+    code = "E300"
+
+
+class ModelError(PropscanError):
+    """The shipped model is missing, corrupt or does not match its card."""
+
+    code = "E400"
+    exit_code = 3

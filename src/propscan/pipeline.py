@@ -1,0 +1,64 @@
+"""ingest -> segment -> detect -> label -> AnalysedDocument, for any number of articles.
+
+Very long texts are analysed in sections of whole sentences, so memory stays bounded
+(the encoder's hidden states are kept only for one section at a time) and nothing is cut.
+"""
+
+from __future__ import annotations
+
+from .doc import AnalysedDocument, Span
+from .ingest.sources import RawArticle
+from .language import detect_language
+from .predict import Predictor
+from .segment import sentence_bounds
+
+SECTION_CHARS = 60_000
+
+
+def sections(text: str, limit: int = SECTION_CHARS) -> list[tuple[int, int]]:
+    """Cut text into consecutive ranges of whole sentences of at most ~limit characters."""
+    if len(text) <= limit:
+        return [(0, len(text))]
+    out = []
+    start = 0
+    for _, e in sentence_bounds(text):
+        if e - start >= limit:
+            out.append((start, e))
+            start = e
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
+class Analyzer:
+    """Holds the loaded model; analyse as many articles as you like with it."""
+
+    def __init__(self, predictor: Predictor | None = None):
+        self.predictor = predictor or Predictor()
+
+    @property
+    def model_version(self) -> str:
+        return self.predictor.bundle.version
+
+    def analyze(self, articles: list[RawArticle]) -> list[AnalysedDocument]:
+        parts = [(i, s, e) for i, a in enumerate(articles) for s, e in sections(a.text)]
+        spans: list[list[Span]] = [[] for _ in articles]
+        batch = 24  # sections scored together: enough to fill encoder batches, bounded memory
+        for k in range(0, len(parts), batch):
+            chunk = parts[k : k + batch]
+            scored = self.predictor.score([articles[i].text[s:e] for i, s, e in chunk])
+            for (i, s, _), scores in zip(chunk, scored):
+                for x in self.predictor.labelled(scores):
+                    spans[i].append(Span(x.start + s, x.end + s, x.technique, x.confidence))
+        docs = []
+        for art, found in zip(articles, spans):
+            lang = detect_language(art.text)
+            warnings = list(art.warnings)
+            if lang != "en":
+                warnings.append(
+                    f"text looks non-English (detected: {lang}); the model was trained on English news, "
+                    "so results are unreliable"
+                )
+            docs.append(AnalysedDocument(text=art.text, source=art.source, title=art.title, language=lang,
+                                         model_version=self.model_version, spans=found, warnings=warnings))
+        return docs

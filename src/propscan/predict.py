@@ -1,0 +1,94 @@
+"""From token scores to the three kinds of prediction: SI spans, labelled spans, TC labels.
+
+Functions take the settings explicitly so cross-validation can sweep thresholds over one
+encoder pass; `Predictor` binds them to a shipped bundle for everyday use.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import techniques
+from .bundle import Bundle, Settings, load_bundle
+from .decode import decode_spans
+from .detect import Detector, TokenScores
+from .label import SpanLabeller
+
+
+@dataclass(frozen=True)
+class Labelled:
+    start: int
+    end: int
+    technique: str
+    confidence: float
+
+
+def calibrate(raw: float, a: float, b: float) -> float:
+    raw = min(max(raw, 1e-6), 1 - 1e-6)
+    z = a * math.log(raw / (1 - raw)) + b
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def candidate_spans(scores: TokenScores, labeller: SpanLabeller, threshold: float):
+    """Spans found at ``threshold`` with their SI score and technique probabilities."""
+    spans = decode_spans(scores, threshold)
+    probs = labeller.probabilities(scores, [(s, e) for s, e, _ in spans])
+    return spans, probs
+
+
+def labelled_from_candidates(spans, probs, settings: Settings) -> list[Labelled]:
+    """Top technique of each span, plus the runner-up when it is likely enough on its own."""
+    out = []
+    for (s, e, p_span), row in zip(spans, probs):
+        order = np.argsort(-row)
+        picks = [order[0]] + [k for k in order[1:2] if row[k] >= settings.second_label]
+        for k in picks:
+            conf = calibrate(p_span * float(row[k]), settings.calib_a, settings.calib_b)
+            out.append(Labelled(s, e, techniques.NAMES[k], round(conf, 4)))
+    return out
+
+
+def tc_labels(probs: np.ndarray, groups: list[list[int]]) -> list[str]:
+    """One technique per line; lines sharing a span get its top-k techniques in order."""
+    labels = [""] * sum(len(g) for g in groups)
+    for row, members in zip(probs, groups):
+        order = np.argsort(-row)
+        for rank, line in enumerate(members):
+            labels[line] = techniques.NAMES[order[rank % len(order)]]
+    return labels
+
+
+class Predictor:
+    """The shipped model, ready to score articles."""
+
+    def __init__(self, bundle: Bundle | None = None, threads: int | None = None):
+        self.bundle = bundle or load_bundle()
+        self.detector = Detector(self.bundle, threads)
+        self.labeller = SpanLabeller(self.bundle, threads)
+
+    @property
+    def settings(self) -> Settings:
+        return self.bundle.settings
+
+    def score(self, texts: list[str]) -> list[TokenScores]:
+        return self.detector.score(texts)
+
+    def si(self, scores: TokenScores) -> list[tuple[int, int]]:
+        return [(s, e) for s, e, _ in decode_spans(scores, self.settings.si_threshold)]
+
+    def labelled(self, scores: TokenScores) -> list[Labelled]:
+        spans, probs = candidate_spans(scores, self.labeller, self.settings.label_threshold)
+        return labelled_from_candidates(spans, probs, self.settings)
+
+    def classify(self, scores: TokenScores, lines: list[tuple[int, int]]) -> list[str]:
+        """TC: a technique for each given (start, end), in the given order."""
+        groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for i, span in enumerate(lines):
+            groups[span].append(i)
+        keys = list(groups)
+        probs = self.labeller.probabilities(scores, keys)
+        return tc_labels(probs, [groups[k] for k in keys])

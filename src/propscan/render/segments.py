@@ -1,0 +1,43 @@
+"""Cut a document's text into pieces at span boundaries, for renderers that highlight.
+
+Spans of different techniques may overlap; each piece knows every span covering it, and
+which one to show on top (the most confident).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..doc import AnalysedDocument, Span
+
+
+@dataclass(frozen=True)
+class Piece:
+    start: int
+    end: int
+    spans: tuple[int, ...]  # indexes into the document's sorted span list, top span first
+
+
+def sorted_spans(doc: AnalysedDocument) -> list[Span]:
+    return sorted(doc.spans, key=lambda s: (s.start, s.end, s.technique))
+
+
+def pieces(doc: AnalysedDocument) -> list[Piece]:
+    """Consecutive pieces covering the whole text (a sweep, so long documents stay fast)."""
+    spans = sorted_spans(doc)
+    cuts = {0, len(doc.text)}
+    for s in spans:
+        cuts.update((s.start, s.end))
+    bounds = sorted(cuts)
+    out = []
+    active: list[int] = []
+    nxt = 0
+    for a, b in zip(bounds, bounds[1:]):
+        active = [i for i in active if spans[i].end > a]
+        while nxt < len(spans) and spans[nxt].start <= a:
+            if spans[nxt].end > a:
+                active.append(nxt)
+            nxt += 1
+        top = tuple(sorted(active, key=lambda i: -spans[i].confidence))
+        out.append(Piece(a, b, top))
+    return out

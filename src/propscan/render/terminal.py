@@ -1,0 +1,67 @@
+"""Show an analysed document in a terminal: highlighted article, legend, span table.
+
+When output is not a terminal, the same information is printed as plain text.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .. import techniques
+from ..doc import AnalysedDocument
+from .segments import pieces, sorted_spans
+
+
+def _legend(doc: AnalysedDocument) -> Table:
+    table = Table(title="Techniques found", show_edge=False)
+    table.add_column("technique")
+    table.add_column("spans", justify="right")
+    for name, n in sorted(doc.counts.items(), key=lambda kv: -kv[1]):
+        t = techniques.get(name)
+        table.add_row(Text(t.title, style=f"black on {t.color}"), str(n))
+    return table
+
+
+def render_rich(doc: AnalysedDocument, console: Console) -> None:
+    spans = sorted_spans(doc)
+    body = Text()
+    for p in pieces(doc):
+        chunk = doc.text[p.start : p.end]
+        if p.spans:
+            body.append(chunk, style=f"black on {techniques.get(spans[p.spans[0]].technique).color}")
+        else:
+            body.append(chunk)
+    console.rule(Text(doc.title or doc.source, style="bold"))
+    console.print(body, markup=False, highlight=False)
+    console.print()
+    console.print(f"source: {doc.source}   model: {doc.model_version}   spans: {len(spans)}   "
+                  f"propaganda density: {doc.density:.1%}", markup=False, highlight=False)
+    if spans:
+        console.print(_legend(doc))
+        table = Table(show_edge=False)
+        for col in ("#", "start", "end", "technique", "conf.", "text"):
+            table.add_column(col, overflow="fold")
+        for i, s in enumerate(spans, 1):
+            snippet = " ".join(doc.text[s.start : s.end].split())
+            table.add_row(str(i), str(s.start), str(s.end), techniques.get(s.technique).title,
+                          f"{s.confidence:.2f}", Text(snippet[:160]))
+        console.print(table)
+    for w in doc.warnings:
+        console.print(Text(f"warning: {w}", style="yellow"))
+
+
+def render_plain(doc: AnalysedDocument) -> str:
+    lines = [f"# {doc.title or doc.source}",
+             f"source: {doc.source}",
+             f"model: {doc.model_version}",
+             f"spans: {len(doc.spans)}  propaganda density: {doc.density:.1%}"]
+    for name, n in sorted(doc.counts.items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {techniques.get(name).title}: {n}")
+    lines.append("")
+    for s in sorted_spans(doc):
+        snippet = " ".join(doc.text[s.start : s.end].split())
+        lines.append(f"{s.start}\t{s.end}\t{s.technique}\t{s.confidence:.2f}\t{snippet}")
+    lines += [f"warning: {w}" for w in doc.warnings]
+    return "\n".join(lines) + "\n"

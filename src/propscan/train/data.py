@@ -1,0 +1,77 @@
+"""Turn labelled PTC articles into encoder windows with token tags and span targets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import techniques
+from ..encoding import encode
+from ..features import ArticleContext
+from ..ptc import LabelledArticle
+from ..segment import best_window, token_range, windows_for
+
+O, B, I = 0, 1, 2  # noqa: E741 - the usual names of BIO tags
+
+
+@dataclass
+class SpanTarget:
+    first: int  # token positions inside the window, [first, stop)
+    stop: int
+    target: np.ndarray  # (14,) share of each technique among the span's gold labels
+    features: np.ndarray
+
+
+@dataclass
+class WindowExample:
+    ids: np.ndarray
+    bio: np.ndarray  # (n,) O/B/I over merged propaganda spans
+    tech: np.ndarray  # (n, 14) 1 where a token lies inside a span of that technique
+    spans: list[SpanTarget] = field(default_factory=list)
+
+
+def merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Union of character ranges, as sorted disjoint ranges (touching ranges stay apart)."""
+    merged: list[list[int]] = []
+    for s, e in sorted(ranges):
+        if merged and s < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(s, e) for s, e in merged]
+
+
+def article_examples(tokenizer, article: LabelledArticle) -> list[WindowExample]:
+    enc = encode(tokenizer, article.text)
+    n = len(enc.offsets)
+    if n == 0:
+        return []
+    windows = windows_for(article.text, enc.offsets)
+    bio = np.zeros(n, dtype=np.int64)
+    for s, e in merge_ranges([(s, e) for _, s, e in article.spans]):
+        a, b = token_range(enc.offsets, s, e)
+        if b > a:
+            bio[a] = B
+            bio[a + 1 : b] = I
+    tech = np.zeros((n, len(techniques.NAMES)), dtype=np.float32)
+    grouped: dict[tuple[int, int], list[str]] = {}
+    for name, s, e in article.spans:
+        a, b = token_range(enc.offsets, s, e)
+        if b > a:
+            tech[a:b, techniques.INDEX[name]] = 1.0
+            grouped.setdefault((s, e), []).append(name)
+    examples = [WindowExample(enc.ids[w.start : w.stop], bio[w.start : w.stop], tech[w.start : w.stop]) for w in windows]
+    context = ArticleContext(article.text)
+    for (s, e), names in grouped.items():
+        a, b = token_range(enc.offsets, s, e)
+        wi = best_window(windows, a, b)
+        w = windows[wi]
+        first, stop = max(a, w.start) - w.start, min(b, w.stop) - w.start
+        if stop <= first:
+            continue
+        target = np.zeros(len(techniques.NAMES), dtype=np.float32)
+        for name in names:
+            target[techniques.INDEX[name]] += 1.0 / len(names)
+        examples[wi].spans.append(SpanTarget(first, stop, target, context.features(s, e)))
+    return examples

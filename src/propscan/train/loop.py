@@ -1,0 +1,176 @@
+"""Fine-tune the encoder with its heads on labelled articles (CPU, deterministic seed)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+from torch import nn
+
+from .. import techniques
+from ..encoding import batch_arrays, load_tokenizer
+from ..ptc import LabelledArticle
+from .base import base_model_dir
+from .data import WindowExample, article_examples
+from .net import PropNet, span_inputs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    epochs: float = 3.0
+    batch_size: int = 16
+    lr: float = 6e-5  # encoder
+    head_lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup: float = 0.06
+    aux_weight: float = 0.5  # per-technique token channels
+    span_weight: float = 1.0
+    seed: int = 13
+    threads: int = 2
+    max_steps: int | None = None  # for smoke tests
+
+
+def class_weights(examples: list[WindowExample]) -> torch.Tensor:
+    """Inverse square-root frequency weights, so rare techniques are not drowned out."""
+    counts = np.ones(len(techniques.NAMES))
+    for ex in examples:
+        for sp in ex.spans:
+            counts += sp.target
+    w = (counts.max() / counts) ** 0.5
+    return torch.tensor(w / w.mean(), dtype=torch.float32)
+
+
+def make_batches(examples: list[WindowExample], size: int, rng: random.Random) -> list[list[WindowExample]]:
+    """Shuffled batches of similar-length windows (less padding, same randomness)."""
+    order = examples[:]
+    rng.shuffle(order)
+    batches = []
+    chunk = size * 20
+    for i in range(0, len(order), chunk):
+        part = sorted(order[i : i + chunk], key=lambda ex: len(ex.ids))
+        batches += [part[j : j + size] for j in range(0, len(part), size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def batch_loss(net: PropNet, batch: list[WindowExample], cfg: TrainConfig, weights: torch.Tensor) -> torch.Tensor:
+    ids, mask = batch_arrays([ex.ids for ex in batch])
+    ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
+    hidden, bio_logits, tech_logits = net.tokens(ids_t, mask_t)
+    width = ids.shape[1]
+    bio = torch.full((len(batch), width), -100, dtype=torch.long)
+    tech = torch.zeros((len(batch), width, len(techniques.NAMES)))
+    tech_mask = torch.zeros((len(batch), width, 1))
+    for r, ex in enumerate(batch):
+        n = len(ex.ids)
+        bio[r, 1 : n + 1] = torch.from_numpy(ex.bio)
+        tech[r, 1 : n + 1] = torch.from_numpy(ex.tech)
+        tech_mask[r, 1 : n + 1] = 1.0
+    loss = nn.functional.cross_entropy(bio_logits.reshape(-1, 3), bio.reshape(-1), ignore_index=-100)
+    aux = nn.functional.binary_cross_entropy_with_logits(tech_logits, tech, reduction="none")
+    loss = loss + cfg.aux_weight * (aux * tech_mask).sum() / (tech_mask.sum() * len(techniques.NAMES))
+    rows, firsts, stops, feats, targets = [], [], [], [], []
+    for r, ex in enumerate(batch):
+        for sp in ex.spans:
+            rows.append(r)
+            firsts.append(sp.first)
+            stops.append(sp.stop)
+            feats.append(sp.features)
+            targets.append(sp.target)
+    if rows:
+        x = span_inputs(hidden, rows, firsts, stops, torch.from_numpy(np.stack(feats)))
+        logits = net.span(x)
+        target = torch.from_numpy(np.stack(targets))
+        per_span = -(target * torch.log_softmax(logits, dim=1)).sum(1)
+        w = (target * weights).sum(1)
+        loss = loss + cfg.span_weight * (per_span * w).sum() / w.sum()
+    return loss
+
+
+def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | None = None) -> Path:
+    """Fine-tune on ``articles`` and save weights + config to ``out_dir``; returns the weights path."""
+    from transformers import AutoModel
+
+    cfg = cfg or TrainConfig()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    rng = random.Random(cfg.seed)
+    np.random.seed(cfg.seed)
+    base = base_model_dir()
+    tokenizer = load_tokenizer(base / "tokenizer.json")
+    examples = [ex for a in articles for ex in article_examples(tokenizer, a)]
+    net = PropNet(AutoModel.from_pretrained(str(base)))
+    # The word-embedding table is most of the weights; keeping it frozen halves optimizer work
+    # and keeps words unseen in PTC where pre-training put them.
+    net.tokens.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    weights = class_weights(examples)
+    enc_params = [p for n, p in net.named_parameters() if p.requires_grad and n.startswith("tokens.encoder")]
+    head_params = [p for n, p in net.named_parameters() if p.requires_grad and not n.startswith("tokens.encoder")]
+    opt = torch.optim.AdamW(
+        [{"params": enc_params, "lr": cfg.lr}, {"params": head_params, "lr": cfg.head_lr}],
+        weight_decay=cfg.weight_decay,
+    )
+    steps_per_epoch = math.ceil(len(examples) / cfg.batch_size)
+    total = max(1, int(steps_per_epoch * cfg.epochs))
+    if cfg.max_steps:
+        total = min(total, cfg.max_steps)
+    warm = max(1, int(total * cfg.warmup))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
+    net.train()
+    t0 = time.time()
+    step, running = 0, 0.0
+    log.info("training on %d articles, %d windows, %d steps", len(articles), len(examples), total)
+    while step < total:
+        for batch in make_batches(examples, cfg.batch_size, rng):
+            loss = batch_loss(net, batch, cfg, weights)
+            loss.backward()
+            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step += 1
+            running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
+            if step % 50 == 0 or step == total:
+                log.info("step %d/%d loss %.4f elapsed %.0fs", step, total, running, time.time() - t0)
+            if step >= total:
+                break
+    net.eval()
+    weights_path = out_dir / "weights.safetensors"
+    state = {k: v.contiguous() for k, v in net.state_dict().items()}
+    save_file(state, str(weights_path))
+    meta = {
+        "config": asdict(cfg),
+        "articles": len(articles),
+        "windows": len(examples),
+        "steps": total,
+        "seconds": round(time.time() - t0, 1),
+        "torch": torch.__version__,
+    }
+    (out_dir / "train.json").write_text(json.dumps(meta, indent=2))
+    return weights_path
+
+
+def load_net(weights_path: Path) -> PropNet:
+    """Rebuild the network from saved weights (architecture from the base config)."""
+    from safetensors.torch import load_file
+    from transformers import AutoConfig, AutoModel
+
+    base = base_model_dir()
+    net = PropNet(AutoModel.from_config(AutoConfig.from_pretrained(str(base))))
+    net.load_state_dict(load_file(str(weights_path)))
+    net.eval()
+    return net

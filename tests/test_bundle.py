@@ -1,0 +1,54 @@
+"""The shipped model: safe formats, within size, hashes checked, tampering caught."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from propscan.bundle import DEFAULT_DIR, load_bundle
+from propscan.errors import ModelError
+from propscan.language import detect_language
+
+
+def test_shipped_model_is_small_safe_and_verified():
+    files = [p for p in DEFAULT_DIR.iterdir() if p.is_file()]
+    assert sum(p.stat().st_size for p in files) <= 30 * 1024 * 1024
+    assert {p.suffix for p in files} <= {".onnx", ".json", ".md", ".safetensors"}
+    bundle = load_bundle()
+    meta = json.loads((DEFAULT_DIR / "model.json").read_text())
+    assert set(meta["files"]) == {"detector.onnx", "span_head.onnx", "tokenizer.json"}
+    assert bundle.version == meta["version"]
+
+
+def test_tampered_model_file_is_refused(tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(DEFAULT_DIR, copy)
+    with open(copy / "span_head.onnx", "r+b") as f:
+        f.seek(200)
+        byte = f.read(1)
+        f.seek(200)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(ModelError, match="does not match the sha256"):
+        load_bundle(copy)
+
+
+def test_missing_model_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="no model.json"):
+        load_bundle(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "text,lang",
+    [
+        ("The council said on Tuesday that the bridge would be closed for repairs, and residents were angry "
+         "because nobody had asked them what they thought about it.", "en"),
+        ("El ayuntamiento anunció el martes que el puente estará cerrado durante un año por obras, y los vecinos "
+         "están muy enfadados porque nadie les preguntó su opinión sobre el proyecto.", "es"),
+        ("Le conseil municipal a annoncé mardi que le pont serait fermé pendant un an pour des travaux, et les "
+         "habitants sont très en colère parce que personne ne leur a demandé leur avis.", "fr"),
+    ],
+)
+def test_language_detection(text, lang):
+    assert detect_language(text) == lang
