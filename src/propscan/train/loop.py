@@ -170,7 +170,8 @@ def load_net(weights_path: Path) -> PropNet:
     from transformers import AutoConfig, AutoModel
 
     base = base_model_dir()
-    net = PropNet(AutoModel.from_config(AutoConfig.from_pretrained(str(base))))
+    # eager attention exports as plain MatMul/Softmax; the SDPA path exports a slow index-heavy mask
+    net = PropNet(AutoModel.from_config(AutoConfig.from_pretrained(str(base)), attn_implementation="eager"))
     net.load_state_dict(load_file(str(weights_path)))
     net.eval()
     return net

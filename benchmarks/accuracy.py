@@ -1,0 +1,53 @@
+"""Cross-validated accuracy of the shipped recipe: 5 folds by article, fp32 and int8.
+
+  python benchmarks/accuracy.py --data ../shared/data/ptc --work cv-work [--folds 0,1,2,3,4] [--threads 2]
+
+Runs (or resumes) `propscan crossval`, then prints SI / TC / labelled-span F1 for fp32 and int8
+and the per-technique table from benchmarks/results/cv_results.json. Folds can be split across
+processes (`--folds 0,1,2` in one, `--folds 3,4` in another, `--threads 1` each); the scores are
+computed by whichever process finishes the last fold. About 20 minutes per fold on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks/results/cv_results.json"
+
+
+def table(report: dict) -> str:
+    lines = ["| variant | SI F1 | SI P | SI R | TC micro-F1 | labelled-span F1 |", "|---|---|---|---|---|---|"]
+    for variant in ("fp32", "int8"):
+        r = report[variant]
+        lines.append(f"| {variant} | {r['si']['f1']:.4f} | {r['si']['precision']:.4f} | {r['si']['recall']:.4f} | "
+                     f"{r['tc_micro_f1']:.4f} | {r['labelled']['f1']:.4f} |")
+    lines += ["", "| technique | gold spans | TC F1 (int8) | labelled-span F1 (int8) |", "|---|---|---|---|"]
+    for tech, p in report["int8"]["per_technique"].items():
+        lines.append(f"| {tech} | {p['gold_spans']} | {p['tc_f1']:.3f} | {p['labelled_f1']:.3f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/ptc")
+    ap.add_argument("--work", type=Path, default=ROOT / "cv-work")
+    ap.add_argument("--folds", default="0,1,2,3,4")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--report-only", action="store_true", help="print the saved results without running folds")
+    args = ap.parse_args()
+    if not args.report_only:
+        from propscan.train.cli import run_crossval
+
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        if run_crossval(data=args.data, work=args.work, folds=args.folds, threads=args.threads,
+                        results=RESULTS) is None:
+            print("not all folds are done yet; run the remaining folds, then --report-only")
+            return
+    print(table(json.loads(RESULTS.read_text())))
+
+
+if __name__ == "__main__":
+    main()

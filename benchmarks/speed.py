@@ -1,0 +1,128 @@
+"""Speed and memory of propscan on 2 CPU cores, against a plain PyTorch pipeline.
+
+  python benchmarks/speed.py --articles ../shared/data/ptc/train-articles --weights train-work/weights.safetensors
+
+Measures, in one run:
+  * `propscan predict DIR --format ptc` as a subprocess: articles/s, tokens/s, peak RSS;
+  * the same fine-tuned weights as a transformers BertForTokenClassification in a
+    `pipeline("token-classification")` with 128-token strided chunks (token tagging only, so it
+    does less work than propscan, which also classifies spans): articles/s;
+  * cold start: wall time of `propscan analyze examples/article.txt --format json`, median of 5.
+Writes benchmarks/results/speed.json and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def propscan_cmd() -> list[str]:
+    exe = Path(sys.executable).with_name("propscan")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "propscan"]
+
+
+def run_measured(cmd: list[str]) -> tuple[float, int, subprocess.CompletedProcess]:
+    """Wall seconds and peak RSS (KiB) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.strip()[:500]}")
+    return wall, max(peak, before), proc
+
+
+def count_tokens(texts: list[str]) -> int:
+    from propscan.bundle import load_bundle
+    from propscan.encoding import encode, load_tokenizer
+
+    tok = load_tokenizer(load_bundle().tokenizer)
+    return sum(len(encode(tok, t).ids) for t in texts)
+
+
+def torch_pipeline(texts: list[str], weights: Path) -> float:
+    """Seconds for a transformers token-classification pipeline over all texts."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import AutoConfig, AutoTokenizer, BertForTokenClassification, pipeline
+
+    from propscan.train.base import base_model_dir
+
+    torch.set_num_threads(2)
+    base = base_model_dir()
+    config = AutoConfig.from_pretrained(str(base), num_labels=3)
+    model = BertForTokenClassification(config)
+    state = load_file(str(weights))
+    mapped = {k.replace("tokens.encoder.", "bert."): v for k, v in state.items() if k.startswith("tokens.encoder.")}
+    mapped["classifier.weight"] = state["tokens.bio.weight"]
+    mapped["classifier.bias"] = state["tokens.bio.bias"]
+    missing, _ = model.load_state_dict(mapped, strict=False)
+    assert not [m for m in missing if "pooler" not in m], missing
+    model.eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    tokenizer.model_max_length = 128
+    tagger = pipeline("token-classification", model=model, tokenizer=tokenizer, device=-1,
+                      aggregation_strategy="simple", stride=32)
+    t0 = time.perf_counter()
+    with torch.inference_mode():
+        for text in texts:
+            tagger(text)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--articles", type=Path, default=ROOT.parent / "shared/data/ptc/train-articles")
+    ap.add_argument("--weights", type=Path, default=ROOT / "train-work/weights.safetensors",
+                    help="torch weights of the shipped model (written by `propscan train --work`)")
+    ap.add_argument("--skip-torch", action="store_true")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/speed.json")
+    args = ap.parse_args()
+    if not args.articles.is_dir():
+        raise SystemExit(f"{args.articles} not found (needs ../shared/data/ptc)")
+    texts = [p.read_text(encoding="utf-8") for p in sorted(args.articles.glob("article*.txt"))]
+    tokens = count_tokens(texts)
+
+    wall, rss_kib, _ = run_measured(propscan_cmd() + ["predict", str(args.articles), "--format", "ptc"])
+    result = {
+        "articles": len(texts),
+        "tokens": tokens,
+        "cpu_cores": os.cpu_count(),
+        "predict_seconds": round(wall, 2),
+        "predict_articles_per_s": round(len(texts) / wall, 2),
+        "predict_tokens_per_s": round(tokens / wall),
+        "predict_peak_rss_mb": round(rss_kib / 1024, 1),
+    }
+    colds = []
+    for _ in range(5):
+        t, _, _ = run_measured(propscan_cmd() + ["analyze", str(ROOT / "examples/article.txt"), "--format", "json"])
+        colds.append(t)
+    result["cold_start_s_median"] = round(statistics.median(colds), 3)
+    result["cold_start_s_all"] = [round(c, 3) for c in colds]
+    if not args.skip_torch:
+        if not args.weights.is_file():
+            raise SystemExit(f"{args.weights} not found: run `propscan train --work train-work` first, or --skip-torch")
+        secs = torch_pipeline(texts, args.weights)
+        result["torch_pipeline_seconds"] = round(secs, 2)
+        result["torch_pipeline_articles_per_s"] = round(len(texts) / secs, 2)
+        result["speedup_vs_torch"] = round(secs / wall, 2)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print("| measure | value |\n|---|---|")
+    for k, v in result.items():
+        print(f"| {k} | {v} |")
+
+
+if __name__ == "__main__":
+    main()
