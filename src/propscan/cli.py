@@ -169,7 +169,7 @@ def predict(
     With --spans: the technique classification task, one line out per line in, same order.
     """
     from .outputs import atomic_write
-    from .ptc import list_articles, read_article_text, read_span_lines
+    from .ptc import list_articles, read_span_lines
 
     if not articles_dir.is_dir():
         raise InputError("is not a folder", source=str(articles_dir))
@@ -184,27 +184,17 @@ def predict(
             raise InputError(f"--spans names articles not in the folder: {', '.join(missing[:5])}")
         found = [(aid, p) for aid, p in found if aid in wanted]
     predictor = _predictor(model, threads)
-    out: list[str] = []
-    by_article: dict[str, list[int]] = {}
-    for i, (aid, _, _) in enumerate(lines or []):
-        by_article.setdefault(aid, []).append(i)
-    tc_out: list[str] = [""] * len(lines or [])
-    chunk = 32
-    for k in range(0, len(found), chunk):
-        part = found[k : k + chunk]
-        texts = [read_article_text(p) for _, p in part]
-        for (aid, _), scores in zip(part, predictor.score(texts)):
-            if lines is not None:
-                mine = by_article.get(aid, [])
-                for i, label in zip(mine, predictor.classify(scores, [lines[i][1:] for i in mine])):
-                    tc_out[i] = label
-            elif fmt is PredictFormat.si:
+    if lines is not None:
+        labels = predictor.classify_corpus(found, lines)
+        out = [f"{aid}\t{label}\t{s}\t{e}\n" for (aid, s, e), label in zip(lines, labels)]
+    else:
+        out = []
+        for aid, scores in predictor.score_files(found):
+            if fmt is PredictFormat.si:
                 out += [f"{aid}\t{s}\t{e}\n" for s, e in predictor.si(scores)]
             else:
                 out += [f"{aid}\t{x.technique}\t{x.start}\t{x.end}\n"
                         for x in sorted(predictor.labelled(scores), key=lambda x: (x.start, x.end, x.technique))]
-    if lines is not None:
-        out = [f"{aid}\t{label}\t{s}\t{e}\n" for (aid, s, e), label in zip(lines, tc_out)]
     text = "".join(out)
     if output:
         atomic_write(output, text)

@@ -9,7 +9,7 @@ from .. import techniques
 from ..bundle import load_bundle
 from ..errors import InputError
 from ..predict import Predictor
-from ..ptc import list_articles, read_article_text, read_labels
+from ..ptc import list_articles, read_labels
 from .metrics import labelled_score, si_score, tc_score
 
 
@@ -44,20 +44,18 @@ def evaluate_model(articles_dir: Path, gold_path: Path, model: Path | None = Non
         raise InputError("no articleNNN.txt files", source=str(articles_dir))
     ids = {a for a, _ in found}
     predictor = Predictor(load_bundle(model))
-    pred_si, pred_lab, tc_pred = {}, defaultdict(list), {}
-    for k in range(0, len(found), 32):
-        part = found[k : k + 32]
-        for (aid, _), scores in zip(part, predictor.score([read_article_text(p) for _, p in part])):
-            pred_si[aid] = predictor.si(scores)
-            pred_lab[aid] = [(x.technique, x.start, x.end) for x in predictor.labelled(scores)]
-            mine = [(i, s, e) for i, (a, s, e, _) in enumerate(lines) if a == aid]
-            for (i, _, _), label in zip(mine, predictor.classify(scores, [(s, e) for _, s, e in mine])):
-                tc_pred[i] = label
-    kept = [i for i, line in enumerate(lines) if line[0] in ids]
+    pred_si, pred_lab = {}, {}
+
+    def spans_of(aid, scores):
+        pred_si[aid] = predictor.si(scores)
+        pred_lab[aid] = [(x.technique, x.start, x.end) for x in predictor.labelled(scores)]
+
+    kept = [line for line in lines if line[0] in ids]
+    tc_pred = predictor.classify_corpus(found, [(a, s, e) for a, s, e, _ in kept], each=spans_of)
     return _report(
         si=si_score(pred_si, {a: gold_si.get(a, []) for a in ids}),
-        tc=tc_score([lines[i] for i in kept], [tc_pred[i] for i in kept]),
-        lab=labelled_score(dict(pred_lab), {a: gold_lab.get(a, []) for a in ids}),
+        tc=tc_score(kept, tc_pred),
+        lab=labelled_score(pred_lab, {a: gold_lab.get(a, []) for a in ids}),
     ) | {"articles": len(ids)}
 
 
