@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from ..doc import AnalysedDocument
+from ..explain import explanations
 from .segments import sorted_spans
 
 _ARTICLE_FILE = re.compile(r"^article(\w+)\.txt$")
@@ -19,7 +20,9 @@ def document_id(source: str) -> str:
 
 
 def to_json(doc: AnalysedDocument, *, indent: int | None = 2) -> str:
-    return json.dumps(doc.to_dict(), ensure_ascii=False, indent=indent)
+    data = doc.to_dict()
+    data["techniques"] = explanations(doc)
+    return json.dumps(data, ensure_ascii=False, indent=indent)
 
 
 def to_ptc(doc: AnalysedDocument) -> str:
