@@ -23,10 +23,13 @@ class Settings:
     second_label: float = 1.01  # emit a span's 2nd technique when its probability is above this
     calib_a: float = 1.0  # Platt scaling of raw confidence log-odds: sigmoid(a * logit + b)
     calib_b: float = 0.0
+    si_join_words: int = 0  # join SI spans separated by at most this many words of one sentence
+    label_join_words: int = 0  # the same for labelled spans
 
     @classmethod
     def from_dict(cls, d: dict) -> Settings:
-        known = {k: float(v) for k, v in d.items() if k in cls.__dataclass_fields__}
+        fields = cls.__dataclass_fields__
+        known = {k: (int(v) if fields[k].type in ("int", int) else float(v)) for k, v in d.items() if k in fields}
         return cls(**known)
 
 

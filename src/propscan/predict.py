@@ -7,6 +7,7 @@ encoder pass; `Predictor` binds them to a shipped bundle for everyday use.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,6 +42,32 @@ def candidate_spans(scores: TokenScores, labeller: SpanLabeller, threshold: floa
     spans = decode_spans(scores, threshold)
     probs = labeller.probabilities(scores, [(s, e) for s, e, _ in spans])
     return spans, probs
+
+
+_GAP_WORD = re.compile(r"\w+")
+
+
+def join_fragments(text: str, spans, probs, max_gap_words: int):
+    """Join neighbouring candidates separated by at most ``max_gap_words`` words of one sentence.
+
+    The tagger often lights up the loaded words of a passage but not the words between
+    them; annotators mark the passage. Joined spans average their scores by length.
+    """
+    if max_gap_words <= 0 or len(spans) < 2:
+        return spans, probs
+    out_spans, out_probs = [list(spans[0])], [np.asarray(probs[0], dtype=np.float64)]
+    for (s, e, p), row in zip(spans[1:], probs[1:]):
+        ps, pe, pp = out_spans[-1]
+        gap = text[pe:s]
+        if ("\n" not in gap and not any(c in gap for c in ".!?")
+                and len(_GAP_WORD.findall(gap)) <= max_gap_words):
+            w1, w2 = pe - ps, e - s
+            out_probs[-1] = (out_probs[-1] * w1 + np.asarray(row) * w2) / (w1 + w2)
+            out_spans[-1] = [ps, e, (pp * w1 + p * w2) / (w1 + w2)]
+        else:
+            out_spans.append([s, e, p])
+            out_probs.append(np.asarray(row, dtype=np.float64))
+    return [tuple(x) for x in out_spans], np.stack(out_probs)
 
 
 def labelled_from_candidates(spans, probs, settings: Settings) -> list[Labelled]:
@@ -81,10 +108,13 @@ class Predictor:
         return self.detector.score(texts)
 
     def si(self, scores: TokenScores) -> list[tuple[int, int]]:
-        return [(s, e) for s, e, _ in decode_spans(scores, self.settings.si_threshold)]
+        spans = decode_spans(scores, self.settings.si_threshold)
+        spans, _ = join_fragments(scores.text, spans, np.zeros((len(spans), 1)), self.settings.si_join_words)
+        return [(s, e) for s, e, _ in spans]
 
     def labelled(self, scores: TokenScores) -> list[Labelled]:
         spans, probs = candidate_spans(scores, self.labeller, self.settings.label_threshold)
+        spans, probs = join_fragments(scores.text, spans, probs, self.settings.label_join_words)
         return labelled_from_candidates(spans, probs, self.settings)
 
     def score_files(self, found: list[tuple[str, Path]], chunk: int = 32) -> Iterator[tuple[str, TokenScores]]:

@@ -13,19 +13,25 @@ import numpy as np
 from .. import techniques
 from ..bundle import Settings
 from ..evaluate.metrics import labelled_score, si_score, tc_score
-from ..predict import labelled_from_candidates, tc_labels
+from ..predict import join_fragments, labelled_from_candidates, tc_labels
 from ..ptc import LabelledArticle
 from .cv import GRID, gold_tables
 
 SECOND_LABEL_GRID = [0.25, 0.3, 0.35, 0.4, 0.5, 1.01]
+JOIN_GRID = [0, 1, 2, 3, 5]
 
 
-def _labelled(oof: dict, settings: Settings) -> dict:
+def _candidates(rec: dict, threshold: float, text: str, join_words: int):
+    cands = rec["candidates"][str(threshold)]
+    spans = [(s, e, p) for s, e, p, _ in cands]
+    probs = np.array([row for *_, row in cands]).reshape(len(cands), len(techniques.NAMES))
+    return join_fragments(text, spans, probs, join_words)
+
+
+def _labelled(oof: dict, settings: Settings, texts: dict) -> dict:
     out = {}
     for aid, rec in oof.items():
-        cands = rec["candidates"][str(settings.label_threshold)]
-        spans = [(s, e, p) for s, e, p, _ in cands]
-        probs = np.array([row for *_, row in cands]).reshape(len(cands), len(techniques.NAMES))
+        spans, probs = _candidates(rec, settings.label_threshold, texts[aid], settings.label_join_words)
         out[aid] = [(x.technique, x.start, x.end, x.confidence) for x in labelled_from_candidates(spans, probs, settings)]
     return out
 
@@ -75,26 +81,30 @@ def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
     gold_si, gold_lab = gold_tables(arts)
     gold_si = {a.id: gold_si.get(a.id, []) for a in arts}
     gold_lab = {a.id: gold_lab.get(a.id, []) for a in arts}
-    # SI threshold
+    texts = {a.id: a.text for a in arts}
+    # SI threshold and fragment joining
     si_by_th = {}
     for th in GRID:
-        pred = {aid: [(s, e) for s, e, _, _ in rec["candidates"][str(th)]] for aid, rec in oof.items()}
-        si_by_th[th] = si_score(pred, gold_si)
-    si_th = max(GRID, key=lambda th: si_by_th[th].f1)
-    # labelled threshold and second-label threshold
-    best = None
-    for th in GRID:
-        for second in SECOND_LABEL_GRID:
-            st = Settings(si_threshold=si_th, label_threshold=th, second_label=second)
-            pred = _labelled(oof, st)
-            score, _ = labelled_score({a: [(t, s, e) for t, s, e, _ in v] for a, v in pred.items()}, gold_lab)
-            if best is None or score.f1 > best[0]:
-                best = (score.f1, st)
-    settings = best[1]
-    raw_pred = _labelled(oof, settings)
+        for join in JOIN_GRID:
+            pred = {aid: [(s, e) for s, e, _ in _candidates(rec, th, texts[aid], join)[0]] for aid, rec in oof.items()}
+            si_by_th[(th, join)] = si_score(pred, gold_si)
+    si_th, si_join = max(si_by_th, key=lambda k: si_by_th[k].f1)
+
+    def lab_f1(st: Settings) -> float:
+        pred = _labelled(oof, st, texts)
+        return labelled_score({a: [(t, s, e) for t, s, e, _ in v] for a, v in pred.items()}, gold_lab)[0].f1
+
+    # labelled threshold with joining, then the second-label threshold
+    base = dict(si_threshold=si_th, si_join_words=si_join)
+    th, join = max(((t, j) for t in GRID for j in JOIN_GRID),
+                   key=lambda k: lab_f1(Settings(**base, label_threshold=k[0], label_join_words=k[1])))
+    second = max(SECOND_LABEL_GRID, key=lambda x: lab_f1(
+        Settings(**base, label_threshold=th, label_join_words=join, second_label=x)))
+    settings = Settings(**base, label_threshold=th, label_join_words=join, second_label=second)
+    raw_pred = _labelled(oof, settings, texts)
     conf, correct = _correctness(raw_pred, gold_lab)
     settings.calib_a, settings.calib_b = fit_platt(conf, correct)
-    pred = _labelled(oof, settings)
+    pred = _labelled(oof, settings, texts)
     cal_conf, cal_correct = _correctness(pred, gold_lab)
     lab, lab_per = labelled_score({a: [(t, s, e) for t, s, e, _ in v] for a, v in pred.items()}, gold_lab)
     # TC
@@ -109,12 +119,12 @@ def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
         labels = tc_labels(np.array([rec[k] for k in keys]), [groups[k] for k in keys])
         tc_pred.extend(labels)
     tc_micro, tc_per = tc_score(lines, tc_pred)
-    si = si_by_th[si_th]
+    si = si_by_th[(si_th, si_join)]
     return {
         "articles": len(arts),
         "settings": settings.__dict__,
         "si": si.to_dict(),
-        "si_by_threshold": {str(k): round(v.f1, 4) for k, v in si_by_th.items()},
+        "si_by_threshold_and_join": {f"{k[0]}/{k[1]}": round(v.f1, 4) for k, v in si_by_th.items()},
         "tc_micro_f1": tc_micro,
         "labelled": lab.to_dict(),
         "per_technique": {
