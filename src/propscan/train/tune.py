@@ -18,7 +18,7 @@ from ..ptc import LabelledArticle
 from .cv import GRID, gold_tables
 
 SECOND_LABEL_GRID = [0.25, 0.3, 0.35, 0.4, 0.5, 1.01]
-JOIN_GRID = [0, 1, 2, 3, 5]
+JOIN_GRID = [0, 1, 2, 3, 5, 8, 12]
 
 
 def _candidates(rec: dict, threshold: float, text: str, join_words: int):
