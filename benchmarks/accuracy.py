@@ -19,7 +19,8 @@ RESULTS = ROOT / "benchmarks/results/cv_results.json"
 
 
 def table(report: dict) -> str:
-    lines = ["| variant | SI F1 | SI P | SI R | TC micro-F1 | labelled-span F1 |", "|---|---|---|---|---|---|"]
+    done = report.get("folds_done", list(range(report["folds"])))
+    lines = [f"Folds scored: {done} of {report['folds']} ({report['int8']['articles']} held-out articles)", "","| variant | SI F1 | SI P | SI R | TC micro-F1 | labelled-span F1 |", "|---|---|---|---|---|---|"]
     for variant in ("fp32", "int8"):
         r = report[variant]
         lines.append(f"| {variant} | {r['si']['f1']:.4f} | {r['si']['precision']:.4f} | {r['si']['recall']:.4f} | "
@@ -37,13 +38,14 @@ def main() -> None:
     ap.add_argument("--folds", default="0,1,2,3,4")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--report-only", action="store_true", help="print the saved results without running folds")
+    ap.add_argument("--partial", action="store_true", help="score the folds done so far")
     args = ap.parse_args()
     if not args.report_only:
         from propscan.train.cli import run_crossval
 
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         if run_crossval(data=args.data, work=args.work, folds=args.folds, threads=args.threads,
-                        results=RESULTS) is None:
+                        results=RESULTS, partial=args.partial) is None:
             print("not all folds are done yet; run the remaining folds, then --report-only")
             return
     print(table(json.loads(RESULTS.read_text())))

@@ -254,11 +254,12 @@ def crossval(
     folds: Annotated[str, typer.Option("--folds", help="Comma-separated folds to run in this process.")] = "0,1,2,3,4",
     threads: Annotated[int, typer.Option(help="CPU threads for this process.")] = 2,
     results: Annotated[Path, typer.Option("--results", help="Where to write cv_results.json once all 5 folds are done.")] = Path("cv_results.json"),
+    partial: Annotated[bool, typer.Option("--partial", help="Score the folds done so far (results say which).")] = False,
 ) -> None:
     """5-fold cross-validation by article (fp32 and int8), then threshold tuning and scores."""
     from .train.cli import run_crossval
 
-    run_crossval(data=data, work=work, folds=folds, threads=threads, results=results)
+    run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial)
 
 
 @app.command("techniques")

@@ -77,7 +77,8 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epoch
     return out
 
 
-def run_crossval(*, data: Path, work: Path, folds: str, threads: int, results: Path) -> Path | None:
+def run_crossval(*, data: Path, work: Path, folds: str, threads: int, results: Path,
+                 partial: bool = False) -> Path | None:
     _require_torch()
     from ..outputs import atomic_write
     from .cv import N_FOLDS, load_oof, run_fold
@@ -95,11 +96,12 @@ def run_crossval(*, data: Path, work: Path, folds: str, threads: int, results: P
     for k in wanted:
         run_fold(k, articles, work, TrainConfig(threads=threads))
     done = [k for k in range(N_FOLDS) if (work / f"fold{k}" / "oof_int8.json").is_file()]
-    if len(done) < N_FOLDS:
-        log.info("folds done: %s; scores are computed once all %d are done", done, N_FOLDS)
+    if not done or (len(done) < N_FOLDS and not partial):
+        log.info("folds done: %s; scores are computed once all %d are done (or with --partial)", done, N_FOLDS)
         return None
     report = {variant: tune(load_oof(work, variant), articles) for variant in ("fp32", "int8")}
     report["folds"] = N_FOLDS
+    report["folds_done"] = done
     report["data"] = str(data)
     atomic_write(results, json.dumps(report, indent=2) + "\n")
     log.info("cross-validation results written to %s", results)
