@@ -7,12 +7,16 @@ exact text that was analysed (for a plain-text file, the file's own characters).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from . import techniques
 
 SCHEMA_VERSION = "1.0"
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -56,13 +60,14 @@ class AnalysedDocument:
     @property
     def density(self) -> float:
         """Share of non-space characters that lie inside at least one span."""
-        covered = bytearray(len(self.text))
+        covered = np.zeros(len(self.text), dtype=bool)
         for s in self.spans:
-            covered[s.start : s.end] = b"\x01" * (s.end - s.start)
-        visible = [i for i, ch in enumerate(self.text) if not ch.isspace()]
-        if not visible:
-            return 0.0
-        return round(sum(covered[i] for i in visible) / len(visible), 4)
+            covered[s.start : s.end] = True
+        visible = np.ones(len(self.text), dtype=bool)
+        for m in _SPACE.finditer(self.text):
+            visible[m.start() : m.end()] = False
+        n = int(visible.sum())
+        return round(float((covered & visible).sum()) / n, 4) if n else 0.0
 
     def to_dict(self) -> dict:
         return {
