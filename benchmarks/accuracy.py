@@ -18,19 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks/results/cv_results.json"
 
 
-def table(report: dict) -> str:
-    done = report.get("folds_done", list(range(report["folds"])))
-    lines = [f"Folds scored: {done} of {report['folds']} ({report['int8']['articles']} held-out articles)", "","| variant | SI F1 | SI P | SI R | TC micro-F1 | labelled-span F1 |", "|---|---|---|---|---|---|"]
-    for variant in ("fp32", "int8"):
-        r = report[variant]
-        lines.append(f"| {variant} | {r['si']['f1']:.4f} | {r['si']['precision']:.4f} | {r['si']['recall']:.4f} | "
-                     f"{r['tc_micro_f1']:.4f} | {r['labelled']['f1']:.4f} |")
-    lines += ["", "| technique | gold spans | TC F1 (int8) | labelled-span F1 (int8) |", "|---|---|---|---|"]
-    for tech, p in report["int8"]["per_technique"].items():
-        lines.append(f"| {tech} | {p['gold_spans']} | {p['tc_f1']:.3f} | {p['labelled_f1']:.3f} |")
-    return "\n".join(lines)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/ptc")
@@ -48,7 +35,9 @@ def main() -> None:
                         results=RESULTS, partial=args.partial) is None:
             print("not all folds are done yet; run the remaining folds, then --report-only")
             return
-    print(table(json.loads(RESULTS.read_text())))
+    from propscan.train.card import cv_tables
+
+    print(cv_tables(json.loads(RESULTS.read_text())))
 
 
 if __name__ == "__main__":

@@ -32,15 +32,14 @@ def propscan_cmd() -> list[str]:
 
 
 def run_measured(cmd: list[str]) -> tuple[float, int, subprocess.CompletedProcess]:
-    """Wall seconds and peak RSS (KiB) of one child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds and the peak RSS (KiB) of the largest child so far (measure the big run first)."""
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.strip()[:500]}")
-    return wall, max(peak, before), proc
+    return wall, peak, proc
 
 
 def count_tokens(texts: list[str]) -> int:

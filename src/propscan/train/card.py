@@ -22,8 +22,11 @@ LIMITS = """\
 """
 
 
-def _cv_tables(cv: dict) -> str:
-    rows = ["| variant | SI F1 | SI P | SI R | TC micro-F1 | labelled-span F1 |", "|---|---|---|---|---|---|"]
+def cv_tables(cv: dict) -> str:
+    """Markdown tables of CV scores: fp32 vs int8, per technique, calibration."""
+    done = cv.get("folds_done", list(range(cv.get("folds", 5))))
+    rows = [f"Folds scored: {done} of {cv.get('folds', 5)} ({cv['int8']['articles']} held-out articles)", "",
+            "| variant | SI F1 | SI P | SI R | TC micro-F1 | labelled-span F1 |", "|---|---|---|---|---|---|"]
     for variant in ("fp32", "int8"):
         r = cv.get(variant)
         if not r:
@@ -52,7 +55,7 @@ def write_card(folder: Path, cv: dict | None) -> Path:
     hashes = "\n".join(f"- `{name}` sha256 `{digest}`" for name, digest in sorted(meta.get("files", {}).items()))
     hp = "\n".join(f"- {k}: {v}" for k, v in sorted(cfg.items()))
     st = "\n".join(f"- {k}: {v}" for k, v in sorted(settings.items())) or "- defaults (no CV results given)"
-    cv_text = _cv_tables(cv) if cv else "No cross-validation results were given to `propscan train --settings`."
+    cv_text = cv_tables(cv) if cv else "No cross-validation results were given to `propscan train --settings`."
     text = f"""# propscan model card: {meta.get('version')}
 
 ## What it does

@@ -90,9 +90,11 @@ def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
             si_by_th[(th, join)] = si_score(pred, gold_si)
     si_th, si_join = max(si_by_th, key=lambda k: si_by_th[k].f1)
 
+    def score_labelled(pred: dict):
+        return labelled_score({a: [(t, s, e) for t, s, e, _ in v] for a, v in pred.items()}, gold_lab)
+
     def lab_f1(st: Settings) -> float:
-        pred = _labelled(oof, st, texts)
-        return labelled_score({a: [(t, s, e) for t, s, e, _ in v] for a, v in pred.items()}, gold_lab)[0].f1
+        return score_labelled(_labelled(oof, st, texts))[0].f1
 
     # labelled threshold with joining, then the second-label threshold
     base = dict(si_threshold=si_th, si_join_words=si_join)
@@ -106,7 +108,7 @@ def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
     settings.calib_a, settings.calib_b = fit_platt(conf, correct)
     pred = _labelled(oof, settings, texts)
     cal_conf, cal_correct = _correctness(pred, gold_lab)
-    lab, lab_per = labelled_score({a: [(t, s, e) for t, s, e, _ in v] for a, v in pred.items()}, gold_lab)
+    lab, lab_per = score_labelled(pred)
     # TC
     lines = [(a.id, s, e, t) for a in arts for t, s, e in a.spans]
     tc_pred = []
