@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import http.server
 import io
 import sys
+import threading
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,3 +53,48 @@ def analyzer():
 @pytest.fixture(scope="session")
 def example_text() -> str:
     return (ROOT / "examples" / "article.txt").read_text(encoding="utf-8")
+
+
+# --- a local website for URL tests ---------------------------------------------------
+
+PAGE = (FIXTURES / "html" / "article_with_boilerplate.html").read_bytes()
+
+
+class _SiteHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        routes = {
+            "/article": (200, "text/html; charset=utf-8", PAGE),
+            "/json": (200, "application/json", b'{"a": 1}'),
+            "/empty-page": (200, "text/html", (FIXTURES / "html" / "no_article.html").read_bytes()),
+            "/big": (200, "text/html", b"<p>" + b"x" * 300_000 + b"</p>"),
+            "/missing": (404, "text/html", b"gone"),
+        }
+        if self.path == "/to-private":
+            self.send_response(302)
+            self.send_header("Location", "http://10.1.2.3/secret")
+            self.end_headers()
+            return
+        if self.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.end_headers()
+            return
+        status, ctype, body = routes.get(self.path, (404, "text/plain", b"no"))
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="session")
+def site():
+    """A small website on loopback: an article, non-HTML, a huge page, errors and redirects."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SiteHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()

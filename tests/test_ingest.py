@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
-
 import pytest
 
 from conftest import FIXTURES
-from propscan.errors import ExtractionError, FetchError, InputError
+from propscan.errors import ExtractionError, FetchError, InputError, TooLargeError
 from propscan.ingest import fetch as fetching
 from propscan.ingest.sources import IngestOptions, expand_sources, read_source
 from propscan.ingest.text import decode
@@ -91,59 +88,18 @@ def test_html_without_article_is_refused():
 
 # --- URLs --------------------------------------------------------------------------------
 
-PAGE = (FIXTURES / "html" / "article_with_boilerplate.html").read_bytes()
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        routes = {
-            "/article": (200, "text/html; charset=utf-8", PAGE),
-            "/json": (200, "application/json", b'{"a": 1}'),
-            "/big": (200, "text/html", b"<p>" + b"x" * 300_000 + b"</p>"),
-            "/missing": (404, "text/html", b"gone"),
-        }
-        if self.path == "/to-private":
-            self.send_response(302)
-            self.send_header("Location", "http://10.1.2.3/secret")
-            self.end_headers()
-            return
-        if self.path == "/loop":
-            self.send_response(302)
-            self.send_header("Location", "/loop")
-            self.end_headers()
-            return
-        status, ctype, body = routes.get(self.path, (404, "text/plain", b"no"))
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-@pytest.fixture(scope="module")
-def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
 LOCAL = IngestOptions(allow_private=True, timeout=5)
 
 
-def test_url_article_is_fetched_and_extracted(server):
-    art = read_source(f"{server}/article", LOCAL)
+def test_url_article_is_fetched_and_extracted(site):
+    art = read_source(f"{site}/article", LOCAL)
     assert art.kind == "url" and art.title == "Mayor's Plan Will Ruin the Riverside"
     assert "Leave a Reply" not in art.text
 
 
-def test_loopback_url_refused_without_allow_private(server):
+def test_loopback_url_refused_without_allow_private(site):
     with pytest.raises(FetchError, match="non-public address 127.0.0.1"):
-        read_source(f"{server}/article")
+        read_source(f"{site}/article")
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.8/", "http://192.168.1.1/", "http://169.254.169.254/latest",
@@ -163,22 +119,22 @@ def test_other_schemes_refused(url, match):
 
 @pytest.mark.parametrize("path,match", [("/json", "not an HTML page"), ("/missing", "HTTP 404"),
                                         ("/loop", "redirects")])
-def test_bad_responses(server, path, match):
+def test_bad_responses(site, path, match):
     with pytest.raises(FetchError, match=match):
-        read_source(server + path, LOCAL)
+        read_source(site + path, LOCAL)
 
 
-def test_response_size_cap(server):
-    with pytest.raises(FetchError, match="limit"):
-        read_source(server + "/big", IngestOptions(allow_private=True, max_bytes=100_000))
+def test_response_size_cap(site):
+    with pytest.raises(TooLargeError, match="limit"):
+        read_source(site + "/big", IngestOptions(allow_private=True, max_bytes=100_000))
 
 
-def test_redirect_to_private_address_is_rechecked(server, monkeypatch):
+def test_redirect_to_private_address_is_rechecked(site, monkeypatch):
     # Treat loopback as public so the first hop is allowed; the redirect to 10.x must still be refused.
     real = fetching._is_public
     monkeypatch.setattr(fetching, "_is_public", lambda ip: ip == "127.0.0.1" or real(ip))
     with pytest.raises(FetchError, match="10.1.2.3"):
-        read_source(server + "/to-private")
+        read_source(site + "/to-private")
 
 
 def test_unreachable_url():

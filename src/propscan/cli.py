@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import sqlite3
 import sys
 from enum import Enum
 from pathlib import Path
@@ -260,6 +261,47 @@ def crossval(
     from .train.cli import run_crossval
 
     run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on. Anything but loopback needs PROPSCAN_API_KEY (or --insecure).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8000,
+    db: Annotated[Optional[Path], typer.Option("--db", help="SQLite file for the history (default: propscan.db in the user data folder).")] = None,
+    insecure: Annotated[bool, typer.Option("--insecure", help="Allow a non-loopback address without an API key (anyone who can reach it can write).")] = False,
+    max_body: Annotated[int, typer.Option("--max-body", help="Largest request body accepted, in bytes.")] = 5 * 1024 * 1024,
+    max_chars: Annotated[int, typer.Option("--max-chars", help="Longest article text analysed, in characters.")] = 200_000,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for a URL.")] = 15.0,
+    allow_private: Annotated[bool, typer.Option("--allow-private", help="Let URL analysis reach loopback, private and link-local addresses.")] = False,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Model folder (default: the model shipped with propscan).")] = None,
+) -> None:
+    """Run the web app and JSON API (docs at /docs, /openapi.json), with a history in SQLite.
+
+    Writes (analyse, delete) need 'Authorization: Bearer $PROPSCAN_API_KEY' when that
+    variable is set; it must be set to listen on a non-loopback address unless --insecure.
+    """
+    import os
+
+    import uvicorn
+
+    from .web.app import ServerConfig, create_app
+    from .web.intake import Limits
+    from .web.security import is_loopback
+
+    api_key = os.environ.get("PROPSCAN_API_KEY") or None
+    if not is_loopback(host) and not api_key and not insecure:
+        raise InputError(f"refusing to listen on {host} without an API key: set PROPSCAN_API_KEY "
+                         "(or pass --insecure to allow anyone who can reach it to write)")
+    config = ServerConfig(api_key=api_key, max_body=max_body, model=model,
+                          limits=Limits(max_chars=max_chars, max_bytes=max_body, timeout=timeout, allow_private=allow_private))
+    if db is not None:
+        config.db = db
+    try:
+        web_app = create_app(config)
+    except (OSError, sqlite3.Error) as exc:
+        raise InputError(f"cannot open the database {config.db}: {exc}") from None
+    _err(f"serving on http://{host}:{port} (history in {config.db})")
+    uvicorn.run(web_app, host=host, port=port, log_level="warning", access_log=False)
 
 
 @app.command("techniques")

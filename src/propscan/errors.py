@@ -29,6 +29,12 @@ class InputError(PropscanError):
     exit_code = 2
 
 
+class TooLargeError(InputError):
+    """An input is over a size limit (bytes of a file, body or response, or characters of text)."""
+
+    code = "E110"
+
+
 class FetchError(InputError):
     """A URL could not be fetched safely."""
 

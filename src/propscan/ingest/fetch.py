@@ -13,7 +13,7 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from ..errors import FetchError
+from ..errors import FetchError, TooLargeError
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 USER_AGENT = "propscan/0.1 (+offline propaganda analysis)"
@@ -102,12 +102,12 @@ def fetch(url: str, *, timeout: float = 15.0, max_bytes: int = 5 * 1024 * 1024, 
                 raise FetchError(f"is not an HTML page (Content-Type {mime or 'missing'})", source=source)
             declared = resp.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise FetchError(f"response is {int(declared)} bytes, over the {max_bytes}-byte limit", source=source)
+                raise TooLargeError(f"response is {int(declared)} bytes, over the {max_bytes}-byte limit", source=source)
             body = bytearray()
             for chunk in resp.stream(65536):
                 body += chunk
                 if len(body) > max_bytes:
-                    raise FetchError(f"response is over the {max_bytes}-byte limit", source=source)
+                    raise TooLargeError(f"response is over the {max_bytes}-byte limit", source=source)
             charset = None
             if "charset=" in ctype:
                 charset = ctype.split("charset=")[-1].split(";")[0].strip().strip('"') or None

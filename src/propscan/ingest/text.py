@@ -6,7 +6,7 @@ refers to it.
 
 from __future__ import annotations
 
-from ..errors import InputError
+from ..errors import InputError, TooLargeError
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 PREFERRED_LEGACY = ("cp1252", "latin_1", "iso8859_15")
@@ -15,7 +15,7 @@ MAX_CHAOS = 0.1  # charset_normalizer's "mess" ratio above which text is not tex
 
 def check_size(n_bytes: int, max_bytes: int, source: str) -> None:
     if n_bytes > max_bytes:
-        raise InputError(
+        raise TooLargeError(
             f"is {n_bytes / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit (raise it with --max-bytes)",
             source=source,
         )

@@ -19,10 +19,15 @@ def document_id(source: str) -> str:
     return m.group(1) if m else source
 
 
-def to_json(doc: AnalysedDocument, *, indent: int | None = 2) -> str:
+def json_dict(doc: AnalysedDocument) -> dict:
+    """The documented JSON schema: the document plus the techniques it uses, explained."""
     data = doc.to_dict()
     data["techniques"] = explanations(doc)
-    return json.dumps(data, ensure_ascii=False, indent=indent)
+    return data
+
+
+def to_json(doc: AnalysedDocument, *, indent: int | None = 2) -> str:
+    return json.dumps(json_dict(doc), ensure_ascii=False, indent=indent)
 
 
 def to_ptc(doc: AnalysedDocument) -> str:

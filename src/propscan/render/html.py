@@ -61,8 +61,8 @@ def legend_markup(doc: AnalysedDocument) -> str:
     return '<ul class="ps-legend">' + "".join(rows) + "</ul>"
 
 
-def chart_markup(doc: AnalysedDocument) -> str:
-    counts = doc.counts
+def chart_markup(counts: dict[str, int]) -> str:
+    """Horizontal bars of span counts per technique (one document's, or a corpus's)."""
     if not counts:
         return '<p class="ps-none">No propaganda techniques found.</p>'
     top = max(counts.values())
@@ -92,6 +92,21 @@ def report_data(doc: AnalysedDocument) -> dict:
     }
 
 
+def report_body(doc: AnalysedDocument) -> str:
+    """Highlighted article, legend, chart, details panel and the script's data: shared by the
+    standalone report and the web app's result page, so both look and behave the same."""
+    return f"""<main class="ps-layout">
+<article id="ps-article" class="ps-article" lang="{escape(doc.language)}">{article_markup(doc)}</article>
+<aside class="ps-side">
+<section><h2>Techniques</h2>{legend_markup(doc)}</section>
+<section><h2>Counts</h2>{chart_markup(doc.counts)}</section>
+<section id="ps-details" class="ps-details" aria-live="polite"><h2>Details</h2>
+<p>Click or focus a highlighted passage to see its technique, definition and confidence.</p></section>
+</aside>
+</main>
+<script type="application/json" id="ps-data">{safe_json(report_data(doc))}</script>"""
+
+
 def render_report(doc: AnalysedDocument) -> str:
     title = doc.title or doc.source
     warnings = "".join(f'<p class="ps-warn">{escape(w)}</p>' for w in doc.warnings)
@@ -111,17 +126,8 @@ def render_report(doc: AnalysedDocument) -> str:
 {len(doc.spans)} spans · propaganda density {doc.density:.1%}</p>
 {warnings}
 </header>
-<main class="ps-layout">
-<article id="ps-article" class="ps-article" lang="{escape(doc.language)}">{article_markup(doc)}</article>
-<aside class="ps-side">
-<section><h2>Techniques</h2>{legend_markup(doc)}</section>
-<section><h2>Counts</h2>{chart_markup(doc)}</section>
-<section id="ps-details" class="ps-details" aria-live="polite"><h2>Details</h2>
-<p>Click or focus a highlighted passage to see its technique, definition and confidence.</p></section>
-</aside>
-</main>
+{report_body(doc)}
 <footer><p>Made by propscan, offline. Highlights are a model's guesses, not verdicts; read the passage.</p></footer>
-<script type="application/json" id="ps-data">{safe_json(report_data(doc))}</script>
 <script>{_static("report.js")}</script>
 </body>
 </html>

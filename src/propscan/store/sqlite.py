@@ -1,0 +1,229 @@
+"""Analyses kept in SQLite: the web app's history.
+
+One file, WAL mode (readers never block the writer), schema versioned with
+`PRAGMA user_version` and migrated forward on open, every write in one transaction.
+A row holds what `AnalysedDocument` holds, plus where it came from and when, so a stored
+analysis renders exactly as it did when it was made.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..doc import AnalysedDocument, Span
+
+# Each entry moves the schema from version i to i + 1. Append; never edit a shipped one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE analyses (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        fetched_at TEXT,
+        source TEXT NOT NULL,
+        source_kind TEXT NOT NULL,
+        domain TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        language TEXT NOT NULL,
+        model_version TEXT NOT NULL,
+        density REAL NOT NULL,
+        warnings TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX analyses_created ON analyses(created_at DESC, id);
+    CREATE INDEX analyses_domain ON analyses(domain);
+    CREATE TABLE spans (
+        analysis_id TEXT NOT NULL REFERENCES analyses(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        technique TEXT NOT NULL,
+        confidence REAL NOT NULL
+    );
+    CREATE INDEX spans_analysis ON spans(analysis_id);
+    CREATE INDEX spans_technique ON spans(technique, analysis_id);
+    """,
+)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def domain_of(source: str) -> str:
+    parts = urlsplit(source)
+    host = (parts.hostname or "") if parts.scheme in ("http", "https") else ""
+    return host.removeprefix("www.")
+
+
+@dataclass(frozen=True)
+class StoredAnalysis:
+    id: str
+    created_at: str
+    fetched_at: str | None
+    source_kind: str
+    domain: str
+    doc: AnalysedDocument
+
+    def to_dict(self) -> dict:
+        """The analysis in `propscan analyze --format json` form, plus where and when it was stored."""
+        from ..render.formats import json_dict
+
+        return {"id": self.id, "created_at": self.created_at, "fetched_at": self.fetched_at,
+                "source_kind": self.source_kind, **json_dict(self.doc)}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A history row: enough to list, not the text."""
+
+    id: str
+    created_at: str
+    source: str
+    source_kind: str
+    domain: str
+    title: str
+    density: float
+    n_spans: int
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Query:
+    q: str = ""
+    technique: str = ""
+    domain: str = ""
+
+    def where(self) -> tuple[str, list]:
+        clauses, args = [], []
+        if self.q:
+            pattern = "%" + self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            clauses.append("(a.title LIKE ? ESCAPE '\\' OR a.source LIKE ? ESCAPE '\\')")
+            args += [pattern, pattern]
+        if self.technique:
+            clauses.append("EXISTS (SELECT 1 FROM spans t WHERE t.analysis_id = a.id AND t.technique = ?)")
+            args.append(self.technique)
+        if self.domain:
+            clauses.append("a.domain = ?")
+            args.append(self.domain)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+class AnalysisStore:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            self._migrate(db)
+
+    @contextmanager
+    def _connect(self):
+        """A short-lived connection per operation: safe from any thread, one transaction each."""
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA busy_timeout=30000")
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _transaction(self):
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise RuntimeError(f"{self.path} has schema version {version}, newer than this propscan knows")
+            for i in range(version, len(MIGRATIONS)):
+                for statement in MIGRATIONS[i].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {i + 1}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        with self._connect() as db:
+            return db.execute("PRAGMA user_version").fetchone()[0]
+
+    def add(self, doc: AnalysedDocument, *, source_kind: str, fetched_at: str | None = None) -> StoredAnalysis:
+        stored = StoredAnalysis(id=secrets.token_urlsafe(9), created_at=now_iso(), fetched_at=fetched_at,
+                                source_kind=source_kind, domain=domain_of(doc.source), doc=doc)
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO analyses (id, created_at, fetched_at, source, source_kind, domain, title, text,"
+                " language, model_version, density, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (stored.id, stored.created_at, fetched_at, doc.source, source_kind, stored.domain, doc.title,
+                 doc.text, doc.language, doc.model_version, doc.density, json.dumps(doc.warnings)),
+            )
+            db.executemany(
+                'INSERT INTO spans (analysis_id, start, "end", technique, confidence) VALUES (?,?,?,?,?)',
+                [(stored.id, s.start, s.end, s.technique, s.confidence) for s in doc.spans],
+            )
+        return stored
+
+    def get(self, analysis_id: str) -> StoredAnalysis | None:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM analyses WHERE id = ?", (analysis_id,)).fetchone()
+            if row is None:
+                return None
+            spans = [Span(r["start"], r["end"], r["technique"], r["confidence"]) for r in db.execute(
+                'SELECT start, "end", technique, confidence FROM spans WHERE analysis_id = ? ORDER BY rowid',
+                (analysis_id,))]
+        doc = AnalysedDocument(text=row["text"], source=row["source"], title=row["title"], language=row["language"],
+                               model_version=row["model_version"], spans=spans,
+                               warnings=json.loads(row["warnings"]))
+        return StoredAnalysis(id=row["id"], created_at=row["created_at"], fetched_at=row["fetched_at"],
+                              source_kind=row["source_kind"], domain=row["domain"], doc=doc)
+
+    def delete(self, analysis_id: str) -> bool:
+        with self._transaction() as db:
+            return db.execute("DELETE FROM analyses WHERE id = ?", (analysis_id,)).rowcount > 0
+
+    def list(self, query: Query = Query(), *, limit: int = 20, offset: int = 0) -> tuple[list[Summary], int]:
+        """A page of summaries, newest first, and how many match in all."""
+        where, args = query.where()
+        with self._connect() as db:
+            total = db.execute(f"SELECT COUNT(*) FROM analyses a{where}", args).fetchone()[0]
+            rows = db.execute(
+                "SELECT a.id, a.created_at, a.source, a.source_kind, a.domain, a.title, a.density,"
+                " (SELECT COUNT(*) FROM spans s WHERE s.analysis_id = a.id) AS n_spans"
+                f" FROM analyses a{where} ORDER BY a.created_at DESC, a.rowid DESC LIMIT ? OFFSET ?",
+                [*args, limit, offset],
+            ).fetchall()
+        return [Summary(**dict(r)) for r in rows], total
+
+    def technique_counts(self, query: Query = Query()) -> dict[str, int]:
+        """Spans per technique over every analysis the query matches (the history's corpus chart)."""
+        where, args = query.where()
+        with self._connect() as db:
+            rows = db.execute(
+                f"SELECT s.technique, COUNT(*) FROM spans s JOIN analyses a ON a.id = s.analysis_id{where}"
+                " GROUP BY s.technique", args).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def domains(self) -> list[str]:
+        with self._connect() as db:
+            return [r[0] for r in db.execute(
+                "SELECT DISTINCT domain FROM analyses WHERE domain != '' ORDER BY domain")]

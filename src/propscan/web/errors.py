@@ -1,0 +1,92 @@
+"""Every failure the API can return, as `{"error": {"code", "message"}}` with the right status.
+
+Validation errors from FastAPI, HTTP errors from Starlette and propscan's own errors all end
+here, so a client never sees a stack trace or FastAPI's default error shapes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import ExtractionError, FetchError, PropscanError, TooLargeError
+
+log = logging.getLogger("propscan.web")
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type", 422: "invalid_request"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_body(code: str, message: str) -> dict:
+    return {"error": {"code": code, "message": message}}
+
+
+def json_error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+def classify(exc: PropscanError) -> tuple[int, str]:
+    """Status and code for a propscan error (most specific class first)."""
+    if isinstance(exc, TooLargeError):
+        return 413, "too_large"
+    if isinstance(exc, ExtractionError):
+        return 422, "no_article"
+    if isinstance(exc, FetchError):
+        return 422, "fetch_failed"
+    if exc.exit_code == 2:
+        return 422, "invalid_input"
+    return 503, "model_unavailable"
+
+
+def describe_validation(exc: RequestValidationError) -> tuple[int, str, str]:
+    errors = exc.errors()
+    first = errors[0] if errors else {"type": "", "loc": (), "msg": "invalid request"}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+    kind = first.get("type", "")
+    if kind == "json_invalid":
+        return 400, "malformed_json", f"request body is not valid JSON ({first.get('ctx', {}).get('error', 'parse error')})"
+    if kind == "extra_forbidden":
+        return 422, "unknown_field", f"unknown field {where!r}"
+    if kind == "missing":
+        return 422, "missing_field", f"missing {where!r}"
+    return 422, "invalid_request", f"{where}: {first.get('msg', 'invalid value')}"
+
+
+def install(app) -> None:
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, exc: ApiError):
+        return json_error(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(PropscanError)
+    async def _propscan(request: Request, exc: PropscanError):
+        status, code = classify(exc)
+        return json_error(status, code, exc.one_line())
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        return json_error(*describe_validation(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404 and not request.url.path.startswith(("/api/", "/healthz")):
+            from .pages import not_found_page
+
+            return not_found_page(request)
+        message = exc.detail if isinstance(exc.detail, str) else HTTP_CODES.get(exc.status_code, "error")
+        return json_error(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), message,
+                          headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return json_error(500, "internal_error", "internal error; the server logged the details")

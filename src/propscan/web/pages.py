@@ -1,0 +1,170 @@
+"""Server-rendered pages: analyse, result (permalink), history, technique guide, API docs.
+
+Everything works without JavaScript; the report script only adds click-for-details and the
+technique toggles. Jinja autoescaping covers every article-derived string; the only markup
+passed through unescaped comes from render.html, which escapes the text itself.
+"""
+
+from __future__ import annotations
+
+from math import ceil
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+
+from .. import techniques
+from ..errors import InputError, PropscanError
+from ..render.formats import to_json
+from ..render.html import chart_markup, render_report, report_body, source_markup
+from ..render.segments import sorted_spans
+from ..store.sqlite import Query
+from .api import analyse_and_store
+from .app import WEB, require_key
+from .errors import ApiError, classify
+from .intake import from_pasted_text, from_upload, from_url
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=WEB / "templates")
+PAGE_SIZE = 20
+
+
+def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+    context.setdefault("needs_key", bool(request.app.state.config.api_key))
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def not_found_page(request: Request) -> HTMLResponse:
+    return page(request, "message.html", 404, heading="Not found",
+                message="There is no page here. The analysis may have been deleted.")
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request):
+    return page(request, "home.html")
+
+
+async def _form_intake(request: Request, form):
+    limits = request.app.state.config.limits
+    text = form.get("text") or ""
+    url = (form.get("url") or "").strip()
+    upload = form.get("file")
+    has_file = isinstance(upload, UploadFile) and bool(upload.filename)
+    given = [name for name, present in (("text", text.strip()), ("URL", url), ("file", has_file)) if present]
+    if len(given) > 1:
+        raise InputError(f"give only one of pasted text, a URL or a file (got {' and '.join(given)})")
+    if url:
+        return await run_in_threadpool(from_url, url, limits)
+    if has_file:
+        data = await upload.read()
+        return await run_in_threadpool(from_upload, upload.filename, data, limits)
+    if not text:
+        raise InputError("nothing to analyse: paste text, enter a URL or choose a file")
+    return from_pasted_text(text, limits)
+
+
+@router.post("/analyse")
+async def analyse_form(request: Request):
+    max_body = request.app.state.config.max_body
+    try:
+        form = await request.form(max_files=1, max_fields=10, max_part_size=max_body)
+    except MultiPartException as exc:
+        return page(request, "home.html", 400, error=f"the form could not be read ({exc.message})")
+    keep = {"text": form.get("text") if isinstance(form.get("text"), str) else "",
+            "url": form.get("url") if isinstance(form.get("url"), str) else ""}
+    try:
+        key = form.get("api_key")
+        require_key(request, key if isinstance(key, str) else None)
+        intake = await _form_intake(request, form)
+        data, _ = await analyse_and_store(request, intake, store=True)
+    except ApiError as exc:
+        return page(request, "home.html", exc.status, error=exc.message, **keep)
+    except PropscanError as exc:
+        return page(request, "home.html", classify(exc)[0], error=exc.one_line(), **keep)
+    finally:
+        await form.close()
+    return RedirectResponse(f"/a/{data['id']}", status_code=303)
+
+
+def _stored(request: Request, analysis_id: str):
+    found = request.app.state.store.get(analysis_id)
+    if found is None:
+        raise ApiError(404, "not_found", "no such analysis")
+    return found
+
+
+@router.get("/a/{analysis_id}", response_class=HTMLResponse)
+def result(request: Request, analysis_id: str):
+    found = request.app.state.store.get(analysis_id)
+    if found is None:
+        return not_found_page(request)
+    doc = found.doc
+    spans = [(s, techniques.get(s.technique)) for s in sorted_spans(doc)]
+    return page(request, "result.html", a=found, doc=doc, spans=spans, body=Markup(report_body(doc)),
+                source=Markup(source_markup(doc.source)))
+
+
+@router.get("/a/{analysis_id}.json")
+def download_json(request: Request, analysis_id: str):
+    found = _stored(request, analysis_id)
+    return Response(to_json(found.doc) + "\n", media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="propscan-{found.id}.json"'})
+
+
+@router.get("/a/{analysis_id}/report.html")
+def download_report(request: Request, analysis_id: str):
+    found = _stored(request, analysis_id)
+    return Response(render_report(found.doc), media_type="text/html; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="propscan-{found.id}.html"'})
+
+
+@router.post("/a/{analysis_id}/delete")
+async def delete(request: Request, analysis_id: str):
+    form = await request.form(max_files=0, max_fields=5)
+    key = form.get("api_key")
+    try:
+        require_key(request, key if isinstance(key, str) else None)
+    except ApiError as exc:
+        return page(request, "message.html", exc.status, heading="Not deleted", message=exc.message)
+    if not await run_in_threadpool(request.app.state.store.delete, analysis_id):
+        return not_found_page(request)
+    return RedirectResponse("/history?deleted=1", status_code=303)
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(value), low), high) if value is not None else default
+    except ValueError:
+        return default
+
+
+@router.get("/history", response_class=HTMLResponse)
+def history(request: Request):
+    params = request.query_params
+    technique = params.get("technique", "")
+    if technique not in techniques.INDEX:
+        technique = ""
+    query = Query(q=params.get("q", "")[:200], technique=technique, domain=params.get("domain", "")[:253])
+    store = request.app.state.store
+    number = _int(params.get("page"), 1, 1, 50_000)
+    items, total = store.list(query, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    pages = max(1, ceil(total / PAGE_SIZE))
+    return page(request, "history.html", items=items, total=total, number=number, pages=pages, query=query,
+                domains=store.domains(), techniques=techniques.TECHNIQUES, deleted=params.get("deleted") == "1",
+                chart=Markup(chart_markup(store.technique_counts(query))))
+
+
+@router.get("/techniques", response_class=HTMLResponse)
+def technique_guide(request: Request):
+    return page(request, "techniques.html", techniques=techniques.TECHNIQUES)
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request):
+    spec = request.app.openapi()
+    ops = [(path, method.upper(), op) for path, methods in spec["paths"].items() for method, op in methods.items()]
+    return page(request, "docs.html", ops=ops, spec=spec)

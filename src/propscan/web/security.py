@@ -1,0 +1,102 @@
+"""What the server does to every request before the app sees it: size limit, cross-site
+check, write authorisation, and security headers on every response.
+
+Plain ASGI middleware, so a too-large body is refused before anything parses it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def key_matches(given: str | None, key: str) -> bool:
+    return given is not None and hmac.compare_digest(given.encode(), key.encode())
+
+
+def bearer(headers: dict[bytes, bytes]) -> str | None:
+    value = headers.get(b"authorization", b"").decode("latin-1")
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def _send_json(send, status: int, code: str, message: str) -> None:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *HEADERS]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class Guard:
+    """Body size cap, same-origin check for writes, and security headers.
+
+    Writes from another origin are refused (a page elsewhere must not be able to post to a
+    propscan on the user's loopback). API-key checks live in the app (the web form sends the
+    key as a field), see `app.require_key`.
+    """
+
+    def __init__(self, app, *, max_body: int):
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *HEADERS]}
+            await send(message)
+
+        if scope["method"] in UNSAFE_METHODS:
+            origin = headers.get(b"origin")
+            host = headers.get(b"host", b"")
+            if origin and origin.split(b"://", 1)[-1] != host:  # "null" origins are refused too
+                return await _send_json(send, 403, "cross_origin", "writes from another site are refused")
+            declared = headers.get(b"content-length")
+            if declared and declared.isdigit() and int(declared) > self.max_body:
+                return await _send_json(send, 413, "body_too_large",
+                                        f"request body is {int(declared):,} bytes, over the {self.max_body:,}-byte limit")
+            body, more = bytearray(), True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+                if len(body) > self.max_body:
+                    return await _send_json(send, 413, "body_too_large",
+                                            f"request body is over the {self.max_body:,}-byte limit")
+            replayed = False
+
+            async def replay():
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": bytes(body), "more_body": False}
+                return await receive()
+
+            return await self.app(scope, replay, send_with_headers)
+        return await self.app(scope, receive, send_with_headers)
