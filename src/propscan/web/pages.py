@@ -97,17 +97,6 @@ def _stored(request: Request, analysis_id: str):
     return found
 
 
-@router.get("/a/{analysis_id}", response_class=HTMLResponse)
-def result(request: Request, analysis_id: str):
-    found = request.app.state.store.get(analysis_id)
-    if found is None:
-        return not_found_page(request)
-    doc = found.doc
-    spans = [(s, techniques.get(s.technique)) for s in sorted_spans(doc)]
-    return page(request, "result.html", a=found, doc=doc, spans=spans, body=Markup(report_body(doc)),
-                source=Markup(source_markup(doc.source)))
-
-
 @router.get("/a/{analysis_id}.json")
 def download_json(request: Request, analysis_id: str):
     found = _stored(request, analysis_id)
@@ -120,6 +109,18 @@ def download_report(request: Request, analysis_id: str):
     found = _stored(request, analysis_id)
     return Response(render_report(found.doc), media_type="text/html; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="propscan-{found.id}.html"'})
+
+
+# Registered after "/a/{id}.json", which this pattern would otherwise swallow.
+@router.get("/a/{analysis_id}", response_class=HTMLResponse)
+def result(request: Request, analysis_id: str):
+    found = request.app.state.store.get(analysis_id)
+    if found is None:
+        return not_found_page(request)
+    doc = found.doc
+    spans = [(s, techniques.get(s.technique)) for s in sorted_spans(doc)]
+    return page(request, "result.html", a=found, doc=doc, spans=spans, body=Markup(report_body(doc)),
+                source=Markup(source_markup(doc.source)))
 
 
 @router.post("/a/{analysis_id}/delete")

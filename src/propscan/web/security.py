@@ -15,7 +15,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline';
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),  # "no-referrer" would make our own forms send Origin: null
     (b"x-frame-options", b"DENY"),
 ]
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

@@ -1,0 +1,137 @@
+"""Server-rendered pages without JavaScript: analyse by form (text, URL, upload), read, list, delete."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import FIXTURES
+from propscan import techniques
+from propscan.web.intake import Limits
+from web_helpers import make_app
+
+XSS_TITLE = '<script>alert("title")</script><img src=x onerror=alert(1)>'
+XSS_TEXT = (XSS_TITLE + "\n\nThe corrupt, reckless mayor <b onmouseover=alert(2)>lies</b> again. "
+            "<a href=\"javascript:alert(3)\">Read more</a>. Stop the madness now!\n")
+
+
+@pytest.fixture(scope="module")
+def client(analyzer, tmp_path_factory):
+    app = make_app(analyzer, tmp_path_factory.mktemp("db") / "p.db", limits=Limits(allow_private=True, max_chars=50_000))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def analyse(client, **form):
+    files = form.pop("files", None)
+    return client.post("/analyse", data=form, files=files, follow_redirects=False)
+
+
+def history_total(client) -> int:
+    return client.get("/api/v1/analyses").json()["total"]
+
+
+def test_home_has_the_three_inputs(client):
+    page = client.get("/").text
+    for field in ('name="text"', 'name="url"', 'name="file"', 'type="submit"'):
+        assert field in page
+
+
+def test_pasted_text_redirects_to_a_permalink_with_escaped_content(client):
+    resp = analyse(client, text=XSS_TEXT)
+    assert resp.status_code == 303
+    page = client.get(resp.headers["location"])
+    assert page.status_code == 200
+    html = page.text
+    # nothing from the article survives as markup: only the app's own script tag exists
+    assert re.findall(r"<script[^>]*>", html) == ['<script type="application/json" id="ps-data">',
+                                                  '<script src="/static/report/report.js">']
+    assert "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")  # only escaped text remains
+    assert "&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;" in html or "&lt;script&gt;" in html
+    assert 'href="javascript:' not in html
+    assert "Download JSON" in html and "Download HTML report" in html
+
+
+def test_result_downloads(client):
+    location = analyse(client, text=XSS_TEXT).headers["location"]
+    aid = location.rsplit("/", 1)[1]
+    j = client.get(f"/a/{aid}.json")
+    assert j.headers["content-disposition"].startswith("attachment") and j.json()["text"] == XSS_TEXT
+    report = client.get(f"/a/{aid}/report.html")
+    assert report.headers["content-disposition"].startswith("attachment")
+    assert "<script>alert" not in report.text and "&lt;script&gt;" in report.text
+
+
+def test_url_and_upload_by_form(client, site):
+    resp = analyse(client, url=f"{site}/article")
+    assert resp.status_code == 303
+    assert "Mayor&#39;s Plan Will Ruin the Riverside" in client.get(resp.headers["location"]).text
+    html = (FIXTURES / "html" / "article_with_boilerplate.html").read_bytes()
+    resp = analyse(client, files={"file": ("story.html", html, "text/html")})
+    assert resp.status_code == 303
+    resp = analyse(client, files={"file": ("notes.txt", "Café owners say the reckless plan is a disaster.".encode("cp1252"),
+                                           "text/plain")})
+    assert resp.status_code == 303
+    assert "Café owners" in client.get(resp.headers["location"]).text
+
+
+@pytest.mark.parametrize("form,status,words", [
+    ({"text": ""}, 422, "nothing to analyse"),
+    ({"text": "   \n  "}, 422, "only whitespace"),
+    ({"text": "x " * 30_000}, 413, "character limit"),
+    ({"text": "a", "url": "http://example.org/"}, 422, "only one"),
+    ({"url": "javascript:alert(1)"}, 422, "http"),
+    ({"files": {"file": ("a.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "image/png")}}, 422, ".txt"),
+    ({"files": {"file": ("a.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "text/plain")}}, 422, "binary"),
+    ({"files": {"file": ("a.txt", b"caf\xc3\xa9 " * 50 + b"\xff\xfe\xc3\x28", "text/plain")}}, 422, "UTF-8"),
+    ({"files": {"file": ("a.html", (FIXTURES / "html" / "no_article.html").read_bytes(), "text/html")}}, 422, "no article"),
+])
+def test_bad_form_input_shows_an_inline_message(client, form, status, words):
+    before = history_total(client)
+    resp = analyse(client, **form)
+    assert resp.status_code == status
+    message = re.search(r'<p class="ps-error" role="alert" id="error">(.*?)</p>', resp.text, re.S)
+    assert message and words.lower() in message.group(1).lower(), resp.text[:2000]
+    assert history_total(client) == before
+
+
+def test_bad_url_by_form_keeps_what_was_typed(client):
+    resp = analyse(client, url="http://10.0.0.9/x\"><script>alert(1)</script>")
+    assert resp.status_code == 422 and "<script>alert(1)</script>" not in resp.text
+    assert "&#34;&gt;&lt;script&gt;" in resp.text  # echoed back, escaped
+
+
+def test_history_lists_filters_and_charts(client):
+    analyse(client, text="Quokka report\n\nThe disgraceful, shameful quokka policy is a total disaster for all.")
+    page = client.get("/history").text
+    assert "Quokka report" in page and 'class="ps-chart"' in page or "No propaganda" in page
+    assert "Quokka report" in client.get("/history", params={"q": "quokka"}).text
+    assert "Quokka report" not in client.get("/history", params={"q": "zzzz-nothing"}).text
+    for bad in ({"page": "-3"}, {"page": "99999999999999999999"}, {"page": "x"}, {"technique": "<b>"}):
+        assert client.get("/history", params=bad).status_code == 200
+
+
+def test_delete_by_form(client):
+    location = analyse(client, text="Delete me\n\nThe outrageous scheme is a catastrophe.").headers["location"]
+    aid = location.rsplit("/", 1)[1]
+    resp = client.post(f"/a/{aid}/delete", follow_redirects=False)
+    assert resp.status_code == 303 and client.get(location).status_code == 404
+    assert client.post(f"/a/{aid}/delete").status_code == 404
+
+
+def test_form_needs_the_key_when_one_is_set(analyzer, tmp_path):
+    with TestClient(make_app(analyzer, tmp_path / "k.db", api_key="k3y"), raise_server_exceptions=False) as c:
+        assert 'name="api_key"' in c.get("/").text
+        resp = c.post("/analyse", data={"text": "The reckless plan."}, follow_redirects=False)
+        assert resp.status_code == 401 and "API key" in resp.text
+        resp = c.post("/analyse", data={"text": "The reckless plan.", "api_key": "k3y"}, follow_redirects=False)
+        assert resp.status_code == 303
+
+
+def test_guide_and_not_found_pages(client):
+    guide = client.get("/techniques").text
+    assert all(t.title in guide for t in techniques.TECHNIQUES)
+    missing = client.get("/a/does-not-exist")
+    assert missing.status_code == 404 and "Not found" in missing.text
