@@ -58,3 +58,19 @@ def test_token_range_and_best_window():
     assert token_range(offsets, 100, 120) == (0, 0)
     windows = [Window(0, 2), Window(1, 4)]
     assert best_window(windows, 2, 4) == 1
+
+
+def _token_range_by_scan(offsets, start, end):
+    hits = [i for i, (s, e) in enumerate(offsets) if s < end and e > start]
+    return (hits[0], hits[-1] + 1) if hits else (0, 0)
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4)), max_size=40), st.integers(0, 150), st.integers(0, 40))
+def test_token_range_matches_a_full_scan(steps, start, length):
+    """Binary search agrees with checking every token, on any increasing offsets (zero-width ones too)."""
+    offsets, pos = [], 0
+    for gap, width in steps:
+        pos += gap
+        offsets.append((pos, pos + width))
+        pos += width
+    assert token_range(offsets, start, start + length) == _token_range_by_scan(offsets, start, start + length)

@@ -6,6 +6,8 @@ Very long texts are analysed in sections of whole sentences, so memory stays bou
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .doc import AnalysedDocument, Span
 from .ingest.sources import RawArticle
 from .language import detect_language
@@ -40,13 +42,14 @@ class Analyzer:
     def model_version(self) -> str:
         return self.predictor.bundle.version
 
-    def analyze(self, articles: list[RawArticle]) -> list[AnalysedDocument]:
+    def analyze(self, articles: list[RawArticle], pause: Callable[[], None] | None = None) -> list[AnalysedDocument]:
+        """`pause` is called between encoder batches (see Detector.score)."""
         parts = [(i, s, e) for i, a in enumerate(articles) for s, e in sections(a.text)]
         spans: list[list[Span]] = [[] for _ in articles]
         batch = 24  # sections scored together: enough to fill encoder batches, bounded memory
         for k in range(0, len(parts), batch):
             chunk = parts[k : k + batch]
-            scored = self.predictor.score([articles[i].text[s:e] for i, s, e in chunk])
+            scored = self.predictor.score([articles[i].text[s:e] for i, s, e in chunk], pause)
             for (i, s, _), scores in zip(chunk, scored):
                 for x in self.predictor.labelled(scores):
                     spans[i].append(Span(x.start + s, x.end + s, x.technique, x.confidence))

@@ -104,8 +104,8 @@ class Predictor:
     def settings(self) -> Settings:
         return self.bundle.settings
 
-    def score(self, texts: list[str]) -> list[TokenScores]:
-        return self.detector.score(texts)
+    def score(self, texts: list[str], pause: Callable[[], None] | None = None) -> list[TokenScores]:
+        return self.detector.score(texts, pause)
 
     def si(self, scores: TokenScores) -> list[tuple[int, int]]:
         spans = decode_spans(scores, self.settings.si_threshold)

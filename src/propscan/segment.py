@@ -7,6 +7,7 @@ longer than a window is cut into overlapping windows, so no text is ever dropped
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -104,17 +105,14 @@ def windows_for(text: str, offsets: list[tuple[int, int]], size: int = WINDOW_TO
 
 
 def token_range(offsets: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
-    """Indices [first, stop) of the tokens overlapping characters [start, end); empty if none."""
-    first = None
-    stop = 0
-    for i, (s, e) in enumerate(offsets):
-        if s < end and e > start:
-            if first is None:
-                first = i
-            stop = i + 1
-        elif s >= end:
-            break
-    if first is None:
+    """Indices [first, stop) of the tokens overlapping characters [start, end); empty if none.
+
+    Token starts and ends both increase along the text, so two binary searches find the
+    range (a linear scan per span made long articles quadratic).
+    """
+    first = bisect.bisect_right(offsets, start, key=lambda o: o[1])  # first token ending after start
+    stop = bisect.bisect_left(offsets, end, lo=first, key=lambda o: o[0])  # first token starting at/after end
+    if first >= stop:
         return (0, 0)
     return (first, stop)
 

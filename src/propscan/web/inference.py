@@ -4,7 +4,9 @@ The CPU has few cores and ONNX Runtime already uses all of them for one batch, s
 requests in parallel would only make every one slower. Instead requests queue here and the
 worker takes the shortest waiting articles first (a pasted paragraph should not wait behind a
 book), several small ones in one batch; anything that has waited longer than `aging` seconds
-goes to the front, so long articles are never starved.
+goes to the front, so long articles are never starved. While a long article is being encoded,
+the worker stops between encoder batches to answer short requests that arrived meanwhile
+(each article's result is the same either way: it is always analysed whole).
 """
 
 from __future__ import annotations
@@ -93,13 +95,32 @@ class InferenceQueue:
             if batch:
                 self._run(batch)
 
-    def _run(self, batch: list[_Job]) -> None:
+    def _serve_short_waiting(self) -> None:
+        """Between encoder batches of a long article: answer the short requests that came in."""
+        with self._cond:
+            now = time.monotonic()
+            short = [j for j in self._jobs if j.size <= self.batch_chars // 2 and not j.future.cancelled()
+                     and now - j.queued <= self.aging]
+            short.sort(key=lambda j: (j.size, j.seq))
+            batch, chars = [], 0
+            for job in short:
+                if batch and chars + job.size > self.batch_chars:
+                    break
+                batch.append(job)
+                chars += job.size
+            taken = {id(j) for j in batch}
+            self._jobs = [j for j in self._jobs if id(j) not in taken]
+        if batch:
+            self._run(batch, interruptible=False)
+
+    def _run(self, batch: list[_Job], interruptible: bool = True) -> None:
+        long = interruptible and sum(j.size for j in batch) > self.batch_chars
         try:
-            docs = self.analyzer.analyze([j.raw for j in batch])
+            docs = self.analyzer.analyze([j.raw for j in batch], pause=self._serve_short_waiting if long else None)
         except Exception as exc:
             if len(batch) > 1:  # find the one that fails; the others still get their answer
                 for job in batch:
-                    self._run([job])
+                    self._run([job], interruptible)
             else:
                 batch[0].loop.call_soon_threadsafe(_fail, batch[0].future, exc)
             return
