@@ -11,6 +11,7 @@ import json
 import logging
 import sqlite3
 import sys
+import time
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -302,6 +303,100 @@ def serve(
         raise InputError(f"cannot open the database {config.db}: {exc}") from None
     _err(f"serving on http://{host}:{port} (history in {config.db})")
     uvicorn.run(web_app, host=host, port=port, log_level="warning", access_log=False)
+
+
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
+class GroupBy(str, Enum):
+    source = "source"
+    month = "month"
+    week = "week"
+
+
+@app.command()
+def batch(
+    inputs: Annotated[list[str], typer.Argument(help="Folders of .txt/.html (recursive), .jsonl(.gz), .csv, .parquet, .warc(.gz) files.", show_default=False)],
+    out: Annotated[Optional[str], typer.Option("--out", "-o", help="Output folder (or pyarrow/fsspec URI) for the documents/, spans/ and errors/ Parquet tables.")] = None,
+    sqlite: Annotated[Optional[Path], typer.Option("--sqlite", help="Also (or, without --out, only) write the tables to this SQLite file.")] = None,
+    engine: Annotated[Engine, typer.Option("--engine", help="local: worker processes on this machine; ray: a Ray cluster.")] = Engine.local,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes (local) or actors (ray), one model each.")] = 1,
+    address: Annotated[Optional[str], typer.Option("--address", help="Ray cluster: auto, ray://host:port, or host:port (default: start a local one).")] = None,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Documents per committed chunk (a crash loses at most one chunk of work).")] = 256,
+    id_field: Annotated[str, typer.Option("--id-field", help="Field holding the document id (JSONL/CSV/Parquet).")] = "id",
+    text_field: Annotated[str, typer.Option("--text-field", help="Field holding plain text.")] = "text",
+    html_field: Annotated[str, typer.Option("--html-field", help="Field holding HTML (used when there is no text).")] = "html",
+    url_field: Annotated[str, typer.Option("--url-field", help="Field holding the article URL.")] = "url",
+    source_field: Annotated[str, typer.Option("--source-field", help="Field holding the outlet (default: the URL's domain).")] = "source",
+    date_field: Annotated[str, typer.Option("--date-field", help="Field holding the publication date.")] = "date",
+    model: Annotated[Optional[Path], typer.Option("--model", help="Model folder (default: the model shipped with propscan).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Analyse a corpus into Parquet (and/or SQLite) tables, resumably.
+
+    Work is committed in chunks; run the same command again after a crash and it continues
+    where it stopped (documents already done, by id or content, are skipped). Bad documents
+    go to the errors table and the run goes on. Exit status: 0 done (see the summary for
+    failed documents), 2 an input path is missing or the output cannot be written, 3 model unusable.
+    """
+    from .batch.readers import FieldMap
+    from .batch.run import run_batch
+
+    if out is None and sqlite is None:
+        raise InputError("give --out DIR (Parquet) and/or --sqlite FILE")
+    fields = FieldMap(id=id_field, text=text_field, html=html_field, url=url_field, source=source_field, date=date_field)
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    show = not quiet and console.is_terminal
+    bar = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                   TextColumn("{task.completed} docs · {task.fields[rate]:.1f}/s · {task.fields[failed]} failed · {task.fields[skipped]} skipped"),
+                   TimeElapsedColumn(), console=console, disable=not show, transient=False)
+    with bar:
+        task = bar.add_task("analysing", total=None, rate=0.0, failed=0, skipped=0)
+        started = time.perf_counter()
+
+        def progress(summary) -> None:
+            elapsed = time.perf_counter() - started
+            bar.update(task, completed=summary.done + summary.failed, rate=summary.done / elapsed if elapsed else 0.0,
+                       failed=summary.failed, skipped=summary.skipped)
+
+        summary = run_batch(inputs, out=out, sqlite=sqlite, engine=engine.value, workers=workers, address=address,
+                            fields=fields, chunk_size=chunk_size, model=str(model) if model else None,
+                            progress=progress if show else None)
+    for path in summary.missing_inputs:
+        _err(f"error: {path}: no such file or folder")
+    _err(f"done: {summary.done} documents ({summary.spans} spans), {summary.skipped} skipped, {summary.failed} failed, "
+         f"{summary.seconds:.1f} s ({summary.rate:.2f} documents/s)" + (" · failures are in the errors table" if summary.failed else ""))
+    if summary.missing_inputs:
+        raise typer.Exit(2)
+
+
+@app.command()
+def stats(
+    folder: Annotated[str, typer.Argument(help="Output folder of `propscan batch`.", show_default=False)],
+    by: Annotated[GroupBy, typer.Option("--by", help="Group documents by outlet or by period.")] = GroupBy.source,
+    html: Annotated[Optional[Path], typer.Option("--html", help="Write a standalone HTML report with charts.")] = None,
+    csv: Annotated[Optional[Path], typer.Option("--csv", help="Write the group table here, plus FILE-stem.top_spans.csv and FILE-stem.documents.csv.")] = None,
+) -> None:
+    """Corpus summary: technique counts and densities per outlet or over time, the most frequent
+    span texts per technique, and the most and least propagandistic documents."""
+    from .batch.stats import corpus_stats, write_csvs
+
+    result = corpus_stats(folder, by.value)
+    if html is not None:
+        from .outputs import atomic_write
+        from .render.stats_html import render_stats
+
+        atomic_write(html, render_stats(result))
+    if csv is not None:
+        write_csvs(result, csv)
+    from .render.stats_terminal import print_stats
+
+    print_stats(result)
 
 
 @app.command("techniques")

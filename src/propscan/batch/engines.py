@@ -1,0 +1,144 @@
+"""Where the model runs: in local worker processes, or in a pool of Ray actors.
+
+Both take the same units and yield the same results (see analyse.py) in input order; the
+driver turns results into tables. Only the transport differs.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .analyse import analyse_items
+from .readers import FieldMap, read_unit
+
+ITEMS_PER_TASK = 4
+
+
+def threads_per_worker(workers: int) -> int:
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
+def _load(model: str | None, threads: int):
+    from ..bundle import load_bundle
+    from ..pipeline import Analyzer
+    from ..predict import Predictor
+
+    return Analyzer(Predictor(load_bundle(Path(model) if model else None), threads=threads))
+
+
+# --- local ----------------------------------------------------------------------------------
+
+_worker_analyzer = None
+
+
+def _init_worker(model: str | None, threads: int) -> None:
+    global _worker_analyzer
+    _worker_analyzer = _load(model, threads)
+
+
+def _work(items: list[dict]) -> list[dict]:
+    return analyse_items(_worker_analyzer, items)
+
+
+def _tasks(items: Iterable[dict]) -> Iterator[list[dict]]:
+    task = []
+    for item in items:
+        task.append(item)
+        if len(task) == ITEMS_PER_TASK:
+            yield task
+            task = []
+    if task:
+        yield task
+
+
+def local_results(items: Iterable[dict], *, workers: int, model: str | None) -> Iterator[dict]:
+    """One model per worker process (one in-process model when workers == 1), results in order.
+
+    At most a few tasks per worker are in flight, so memory stays flat on any corpus size.
+    """
+    threads = threads_per_worker(workers)
+    if workers == 1:
+        analyzer = _load(model, threads)
+        for task in _tasks(items):
+            yield from analyse_items(analyzer, task)
+        return
+    ctx = mp.get_context("spawn")  # never fork a process that may hold ONNX Runtime threads
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(model, threads)) as pool:
+        window: deque = deque()
+        for task in _tasks(items):
+            window.append(pool.apply_async(_work, (task,)))
+            if len(window) >= 3 * workers:
+                yield from window.popleft().get()
+        while window:
+            yield from window.popleft().get()
+
+
+# --- Ray ------------------------------------------------------------------------------------
+
+class RayAnalyser:
+    """A Ray Data actor: loads the model once, analyses batches of records."""
+
+    def __init__(self, model: str | None, threads: int, done_ref=None):
+        import ray
+
+        self.analyzer = _load(model, threads)
+        done = ray.get(done_ref) if done_ref is not None else {"ids": [], "hashes": []}
+        self.done_ids, self.done_hashes = set(done["ids"]), set(done["hashes"])
+
+    def __call__(self, batch: dict) -> dict:
+        import numpy as np
+
+        keys = list(batch)
+        items = [{k: _plain(batch[k][i]) for k in keys} for i in range(len(batch[keys[0]]))]
+        results = analyse_items(self.analyzer, items, self.done_ids, self.done_hashes)
+        return {"result": np.array([json.dumps(r, ensure_ascii=False) for r in results], dtype=object)}
+
+
+def _plain(value):
+    """numpy scalars and NaN-for-None back to plain Python values."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _read_rows(unit: dict, fields: dict) -> list[dict]:
+    return list(read_unit(unit, FieldMap(**fields)))
+
+
+def ray_results(units: list[dict], *, fields: FieldMap, workers: int, model: str | None, address: str | None,
+                done: dict) -> Iterator[dict]:
+    """Units → Ray dataset → flat_map(read) → map_batches(actor pool) → results, in input order."""
+    import logging
+
+    import ray
+
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if not ray.is_initialized():
+        if address in (None, "", "local"):  # a private single-machine cluster on loopback
+            ray.init(include_dashboard=False, log_to_driver=False, num_cpus=os.cpu_count(),
+                     _node_ip_address="127.0.0.1", logging_level=logging.ERROR)
+        else:
+            ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
+    ctx = ray.data.DataContext.get_current()
+    ctx.execution_options.preserve_order = True
+    ctx.enable_progress_bars = False
+    threads = threads_per_worker(workers)
+    ds = ray.data.from_items(units)
+    # Reading is light next to the model: one reader task at a time, not holding a CPU slot
+    # (the actors take them all), so it never starves the actors nor they it.
+    ds = ds.flat_map(_read_rows, fn_kwargs={"fields": fields.to_dict()}, num_cpus=0,
+                     compute=ray.data.TaskPoolStrategy(size=1))
+    ds = ds.map_batches(RayAnalyser, fn_constructor_kwargs={"model": model, "threads": threads,
+                                                            "done_ref": ray.put(done)},
+                        batch_size=ITEMS_PER_TASK, compute=ray.data.ActorPoolStrategy(size=workers),
+                        num_cpus=threads, batch_format="numpy")
+    for row in ds.iter_rows():
+        yield json.loads(row["result"])

@@ -1,0 +1,123 @@
+"""`propscan batch`: units → records → results (local or Ray) → committed chunks of tables.
+
+The driver makes every keep/skip/duplicate decision in input order, from the ids and content
+hashes of what is already done, so both engines write the same tables and a resumed run
+writes exactly what an uninterrupted one would have.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .engines import local_results, ray_results
+from .readers import FieldMap, read_unit, units
+from .tables import Done, Outputs
+
+
+@dataclass
+class Summary:
+    done: int = 0
+    skipped: int = 0
+    failed: int = 0
+    spans: int = 0
+    seconds: float = 0.0
+    missing_inputs: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.seconds if self.seconds else 0.0
+
+
+class Decider:
+    """First occurrence wins: an id or content already done (or seen earlier in this run) is
+    skipped when it is the same content, and an error when one id names different content."""
+
+    def __init__(self, done: Done):
+        self.hash_of_id: dict[str, str | None] = {i: None for i in done.ids}
+        self.hashes = set(done.hashes)
+
+    def decide(self, rid: str, h: str) -> str:
+        """'new', 'skip' or 'duplicate'; remembers what it has seen. `h` is '' for unreadable records."""
+        if rid in self.hash_of_id:
+            known = self.hash_of_id[rid]
+            return "skip" if known is None or known == h or not h else "duplicate"
+        if h and h in self.hashes:
+            self.hash_of_id[rid] = h
+            return "skip"
+        self.hash_of_id[rid] = h
+        if h:
+            self.hashes.add(h)
+        return "new"
+
+
+def _decided(item: dict, decider: Decider) -> dict | None:
+    """The item as it should be written, or None when it is skipped (already done / same content)."""
+    verdict = decider.decide(item["id"], item.get("hash", ""))
+    if verdict == "skip" or item["kind"] == "skipped":
+        return None
+    if verdict == "duplicate":
+        return {**item, "kind": "failure", "reason": f"duplicate id {item['id']!r} with different content"}
+    return item
+
+
+def _pending_local(unit_list: list[dict], fields: FieldMap, decider: Decider, summary: Summary) -> Iterator[dict]:
+    """Local engine: decide before analysing, so skipped documents cost nothing."""
+    for unit in unit_list:
+        for item in read_unit(unit, fields):
+            kept = _decided(item, decider)
+            if kept is None:
+                summary.skipped += 1
+            else:
+                yield kept
+
+
+def run_batch(inputs: list[str], *, out: str | None, sqlite: Path | None, engine: str = "local", workers: int = 1,
+              address: str | None = None, fields: FieldMap = FieldMap(), chunk_size: int = 256,
+              model: str | None = None, progress=None) -> Summary:
+    outputs = Outputs(out, sqlite)
+    done = outputs.prepare()
+    decider = Decider(done)
+    summary = Summary()
+    unit_list = list(units(inputs))
+    summary.missing_inputs = [u["path"] for u in unit_list if u["format"] == "missing"]
+    rows: dict[str, list[dict]] = {"documents": [], "spans": [], "errors": []}
+    t0 = time.perf_counter()
+
+    def flush() -> None:
+        if rows["documents"] or rows["errors"]:
+            outputs.write_chunk(rows)
+            for t in rows:
+                rows[t] = []
+
+    if engine == "ray":
+        results = ray_results(unit_list, fields=fields, workers=workers, model=model, address=address,
+                              done={"ids": sorted(done.ids), "hashes": sorted(done.hashes)})
+    else:
+        results = local_results(_pending_local(unit_list, fields, decider, summary), workers=workers, model=model)
+    try:
+        for res in results:
+            if engine == "ray":  # decided here, in input order, exactly as the local engine does up front
+                res = _decided(res, decider)
+                if res is None:
+                    summary.skipped += 1
+                    continue
+            if res["kind"] == "document":
+                rows["documents"].append(res["doc"])
+                rows["spans"].extend(res["spans"])
+                summary.done += 1
+                summary.spans += len(res["spans"])
+            else:
+                rows["errors"].append({"id": res["id"], "input": res["input"], "reason": res["reason"]})
+                summary.failed += 1
+            if progress is not None:
+                progress(summary)
+            if len(rows["documents"]) + len(rows["errors"]) >= chunk_size:
+                flush()
+        flush()
+    finally:
+        outputs.close()
+        summary.seconds = time.perf_counter() - t0
+    return summary

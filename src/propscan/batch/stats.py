@@ -1,0 +1,122 @@
+"""Corpus statistics from a batch output folder: per outlet or per period, the most frequent
+span texts per technique, and the most and least propagandistic documents."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from datetime import datetime
+from pathlib import Path
+
+from .. import techniques
+from ..errors import InputError
+from .records import COUNT_COLUMNS
+
+UNKNOWN = {"source": "(unknown source)", "month": "(undated)", "week": "(undated)"}
+TOP_SPANS = 5
+RANKED = 10
+
+
+def load_tables(folder: str) -> tuple[list[dict], list[dict]]:
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    from .tables import filesystem
+
+    fs, root = filesystem(folder)
+    tables = []
+    for name in ("documents", "spans"):
+        try:
+            tables.append(ds.dataset(f"{root}/{name}", format="parquet", filesystem=fs).to_table().to_pylist())
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise InputError(f"{folder}: no readable {name} table ({exc}); is this a `propscan batch` output folder?") from None
+    return tables[0], tables[1]
+
+
+def group_key(doc: dict, by: str) -> str:
+    if by == "source":
+        return doc["source"] or UNKNOWN[by]
+    try:
+        when = datetime.fromisoformat(doc["date"])
+    except (TypeError, ValueError):
+        return UNKNOWN[by]
+    if by == "month":
+        return f"{when.year:04d}-{when.month:02d}"
+    year, week, _ = when.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def group_table(docs: list[dict], by: str) -> list[dict]:
+    """One row per outlet/period: documents, spans, characters, mean density, counts per technique."""
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for d in docs:
+        groups[group_key(d, by)].append(d)
+    order = sorted(groups, key=(lambda k: (-len(groups[k]), k)) if by == "source" else (lambda k: k))
+    rows = []
+    for key in order:
+        members = groups[key]
+        chars = sum(d["length"] for d in members)
+        spans = sum(d["n_spans"] for d in members)
+        row = {by: key, "documents": len(members), "spans": spans, "characters": chars,
+               "mean_density": round(sum(d["density"] for d in members) / len(members), 4),
+               "spans_per_1k_chars": round(1000 * spans / chars, 3) if chars else 0.0}
+        for name, col in COUNT_COLUMNS.items():
+            row[name] = sum(d[col] for d in members)
+        rows.append(row)
+    return rows
+
+
+def normalise_span(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def top_span_texts(spans: list[dict], n: int = TOP_SPANS) -> list[dict]:
+    """The most frequent span texts per technique (case and spacing ignored); ties by text."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for s in spans:
+        counts[s["technique"]][normalise_span(s["text"])] += 1
+    rows = []
+    for name in techniques.NAMES:
+        for text, c in sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0]))[:n]:
+            rows.append({"technique": name, "text": text, "count": c})
+    return rows
+
+
+def ranked_documents(docs: list[dict], n: int = RANKED) -> list[dict]:
+    """The n most and n least propagandistic documents by density (ties by id)."""
+    fields = ("id", "title", "source", "date", "density", "n_spans", "length")
+    most = sorted(docs, key=lambda d: (-d["density"], d["id"]))[:n]
+    least = sorted(docs, key=lambda d: (d["density"], d["id"]))[:n]
+    return ([{"rank": f"most {i + 1}", **{f: d[f] for f in fields}} for i, d in enumerate(most)]
+            + [{"rank": f"least {i + 1}", **{f: d[f] for f in fields}} for i, d in enumerate(least)])
+
+
+def corpus_stats(folder: str, by: str = "source") -> dict:
+    if by not in UNKNOWN:
+        raise InputError(f"--by must be one of {', '.join(UNKNOWN)}, not {by!r}")
+    docs, spans = load_tables(folder)
+    if not docs:
+        raise InputError(f"{folder}: no analysed documents yet")
+    return {"by": by, "documents": len(docs), "spans": len(spans),
+            "groups": group_table(docs, by), "top_spans": top_span_texts(spans), "ranked": ranked_documents(docs),
+            "by_month": group_table(docs, "month") if by != "month" else None}
+
+
+def write_csvs(stats: dict, path: Path) -> list[Path]:
+    """The group table to PATH; span texts and ranked documents beside it (PATH stem + suffix)."""
+    import csv
+    import io
+
+    from ..outputs import atomic_write
+
+    written = []
+    for table, target in (("groups", path), ("top_spans", path.with_name(f"{path.stem}.top_spans.csv")),
+                          ("ranked", path.with_name(f"{path.stem}.documents.csv"))):
+        rows = stats[table]
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["empty"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        atomic_write(target, buf.getvalue())
+        written.append(target)
+    return written
