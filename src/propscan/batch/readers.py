@@ -203,6 +203,11 @@ def read_warc(unit: dict) -> Iterator[dict]:
             url = rec.rec_headers.get_header("WARC-Target-URI") or ""
             rid = rec.rec_headers.get_header("WARC-Record-ID") or url
             body = rec.content_stream().read()
+            missing = getattr(rec.raw_stream, "limit", 0)  # warcio stops quietly at a cut-off file
+            if missing:
+                yield failure(id=rid, input=str(path), reason=f"record is truncated ({missing} of {rec.length} bytes "
+                                                              "missing): the file is cut off")
+                continue
             try:
                 html, _ = decode(body, url or rid)
             except Exception as exc:  # noqa: BLE001
