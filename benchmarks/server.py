@@ -13,7 +13,6 @@ at the end. Writes benchmarks/results/server.json and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -21,6 +20,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from report import save
 
 import httpx
 
@@ -124,11 +125,7 @@ def main() -> None:
         out[f"latency_{kind}_s"] = {"n": len(lat), "p50": round(statistics.median(lat), 3),
                                     "p95": round(percentile(lat, 95), 3), "p99": round(percentile(lat, 99), 3),
                                     "max": round(max(lat), 3)}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=2) + "\n")
-    print("| measure | value |\n|---|---|")
-    for k, v in out.items():
-        print(f"| {k} | {v} |")
+    save(out, args.out)
 
 
 if __name__ == "__main__":

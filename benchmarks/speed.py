@@ -14,7 +14,6 @@ Writes benchmarks/results/speed.json and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import statistics
@@ -22,6 +21,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from report import save
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,11 +117,7 @@ def main() -> None:
         result["torch_pipeline_seconds"] = round(secs, 2)
         result["torch_pipeline_articles_per_s"] = round(len(texts) / secs, 2)
         result["speedup_vs_torch"] = round(secs / wall, 2)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print("| measure | value |\n|---|---|")
-    for k, v in result.items():
-        print(f"| {k} | {v} |")
+    save(result, args.out)
 
 
 if __name__ == "__main__":

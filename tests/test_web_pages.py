@@ -135,3 +135,10 @@ def test_guide_and_not_found_pages(client):
     assert all(t.title in guide for t in techniques.TECHNIQUES)
     missing = client.get("/a/does-not-exist")
     assert missing.status_code == 404 and "Not found" in missing.text
+
+
+def test_a_file_in_a_text_field_is_not_a_crash(client):
+    resp = client.post("/analyse", files={"text": ("x.txt", b"hello", "text/plain")}, follow_redirects=False)
+    assert resp.status_code == 422 and "nothing to analyse" in resp.text
+    resp = client.post("/a/whatever/delete", files={"api_key": ("k.txt", b"k", "text/plain")})
+    assert resp.status_code == 400

@@ -17,6 +17,8 @@ from .analyse import analyse_items
 from .readers import FieldMap, read_unit
 
 ITEMS_PER_TASK = 4
+UNITS_PER_READ = 64
+RAY_BATCH = 16  # records per actor call: fewer round trips through Ray's object store
 
 
 def threads_per_worker(workers: int) -> int:
@@ -131,14 +133,15 @@ def ray_results(units: list[dict], *, fields: FieldMap, workers: int, model: str
     ctx.execution_options.preserve_order = True
     ctx.enable_progress_bars = False
     threads = threads_per_worker(workers)
-    ds = ray.data.from_items(units)
+    # ~64 input files per read task: Ray's per-task overhead would otherwise starve the actors
+    ds = ray.data.from_items(units, override_num_blocks=max(1, -(-len(units) // UNITS_PER_READ)))
     # Reading is light next to the model: one reader task at a time, not holding a CPU slot
     # (the actors take them all), so it never starves the actors nor they it.
     ds = ds.flat_map(_read_rows, fn_kwargs={"fields": fields.to_dict()}, num_cpus=0,
                      compute=ray.data.TaskPoolStrategy(size=1))
     ds = ds.map_batches(RayAnalyser, fn_constructor_kwargs={"model": model, "threads": threads,
                                                             "done_ref": ray.put(done)},
-                        batch_size=ITEMS_PER_TASK, compute=ray.data.ActorPoolStrategy(size=workers),
+                        batch_size=RAY_BATCH, compute=ray.data.ActorPoolStrategy(size=workers),
                         num_cpus=threads, batch_format="numpy")
     for row in ds.iter_rows():
         yield json.loads(row["result"])

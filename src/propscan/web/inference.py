@@ -99,7 +99,7 @@ class InferenceQueue:
         """Between encoder batches of a long article: answer the short requests that came in."""
         with self._cond:
             now = time.monotonic()
-            short = [j for j in self._jobs if j.size <= self.batch_chars // 2 and not j.future.cancelled()
+            short = [j for j in self._jobs if j.size <= self.batch_chars and not j.future.cancelled()
                      and now - j.queued <= self.aging]
             short.sort(key=lambda j: (j.size, j.seq))
             batch, chars = [], 0

@@ -48,10 +48,15 @@ def home(request: Request):
     return page(request, "home.html")
 
 
+def _field(form, name: str) -> str:
+    """A text field's value; '' when missing or when a file was sent in its place."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
 async def _form_intake(request: Request, form):
     limits = request.app.state.config.limits
-    text = form.get("text") or ""
-    url = (form.get("url") or "").strip()
+    text, url = _field(form, "text"), _field(form, "url").strip()
     upload = form.get("file")
     has_file = isinstance(upload, UploadFile) and bool(upload.filename)
     given = [name for name, present in (("text", text.strip()), ("URL", url), ("file", has_file)) if present]
@@ -74,11 +79,9 @@ async def analyse_form(request: Request):
         form = await request.form(max_files=1, max_fields=10, max_part_size=max_body)
     except MultiPartException as exc:
         return page(request, "home.html", 400, error=f"the form could not be read ({exc.message})")
-    keep = {"text": form.get("text") if isinstance(form.get("text"), str) else "",
-            "url": form.get("url") if isinstance(form.get("url"), str) else ""}
+    keep = {"text": _field(form, "text"), "url": _field(form, "url")}
     try:
-        key = form.get("api_key")
-        require_key(request, key if isinstance(key, str) else None)
+        require_key(request, _field(form, "api_key") or None)
         intake = await _form_intake(request, form)
         data, _ = await analyse_and_store(request, intake, store=True)
     except ApiError as exc:
@@ -125,10 +128,11 @@ def result(request: Request, analysis_id: str):
 
 @router.post("/a/{analysis_id}/delete")
 async def delete(request: Request, analysis_id: str):
-    form = await request.form(max_files=0, max_fields=5)
-    key = form.get("api_key")
     try:
-        require_key(request, key if isinstance(key, str) else None)
+        form = await request.form(max_files=0, max_fields=5)
+        require_key(request, _field(form, "api_key") or None)
+    except MultiPartException as exc:
+        return page(request, "message.html", 400, heading="Not deleted", message=exc.message)
     except ApiError as exc:
         return page(request, "message.html", exc.status, heading="Not deleted", message=exc.message)
     if not await run_in_threadpool(request.app.state.store.delete, analysis_id):
