@@ -275,3 +275,23 @@ def test_database_is_wal_and_migrates(tmp_path, analyzer):
     con.close()
     with pytest.raises(RuntimeError, match="newer"):
         AnalysisStore(db)
+
+
+def test_short_article_is_answered_during_a_long_one(client, example_text):
+    """The worker pauses a long article between windows to serve a short request; results are unchanged."""
+    long_text = (example_text + "\n\n") * 30
+    finished = {}
+
+    def post_long():
+        client.post("/api/v1/analyses", params={"store": "false"}, json={"text": long_text})
+        finished["long"] = time.monotonic()
+
+    worker = threading.Thread(target=post_long)
+    worker.start()
+    time.sleep(0.5)
+    short = client.post("/api/v1/analyses", params={"store": "false"}, json={"text": ARTICLE})
+    finished["short"] = time.monotonic()
+    worker.join()
+    assert short.status_code == 200 and finished["short"] < finished["long"]
+    alone = client.post("/api/v1/analyses", params={"store": "false"}, json={"text": ARTICLE}).json()
+    assert short.json()["spans"] == alone["spans"]

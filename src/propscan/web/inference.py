@@ -68,19 +68,25 @@ class InferenceQueue:
             self._cond.notify_all()
         self._thread.join(timeout=30)
 
+    def _take(self, candidates: list[_Job]) -> list[_Job]:
+        """The first candidates that fit in one batch (at least one, if any), removed from the queue.
+        Called with the lock held."""
+        batch, chars = [], 0
+        for job in candidates:
+            if batch and chars + job.size > self.batch_chars:
+                break
+            batch.append(job)
+            chars += job.size
+        taken = {id(j) for j in batch}
+        self._jobs = [j for j in self._jobs if id(j) not in taken]
+        return batch
+
     def _take_batch(self) -> list[_Job]:
         """Called with the lock held and at least one job waiting."""
         now = time.monotonic()
         self._jobs = [j for j in self._jobs if not j.future.cancelled()]
         self._jobs.sort(key=lambda j: (0, j.seq) if now - j.queued > self.aging else (1, j.size, j.seq))
-        batch, chars = [], 0
-        for job in self._jobs:
-            if batch and chars + job.size > self.batch_chars:
-                break
-            batch.append(job)
-            chars += job.size
-        self._jobs = self._jobs[len(batch):]
-        return batch
+        return self._take(self._jobs)
 
     def _work(self) -> None:
         while True:
@@ -99,17 +105,9 @@ class InferenceQueue:
         """Between encoder batches of a long article: answer the short requests that came in."""
         with self._cond:
             now = time.monotonic()
-            short = [j for j in self._jobs if j.size <= self.batch_chars and not j.future.cancelled()
-                     and now - j.queued <= self.aging]
-            short.sort(key=lambda j: (j.size, j.seq))
-            batch, chars = [], 0
-            for job in short:
-                if batch and chars + job.size > self.batch_chars:
-                    break
-                batch.append(job)
-                chars += job.size
-            taken = {id(j) for j in batch}
-            self._jobs = [j for j in self._jobs if id(j) not in taken]
+            short = sorted((j for j in self._jobs if j.size <= self.batch_chars and not j.future.cancelled()
+                            and now - j.queued <= self.aging), key=lambda j: (j.size, j.seq))
+            batch = self._take(short)
         if batch:
             self._run(batch, interruptible=False)
 
