@@ -7,7 +7,9 @@ Very long texts are analysed in sections of whole sentences, so memory stays bou
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+from .bundle import load_bundle
 from .doc import AnalysedDocument, Span
 from .ingest.sources import RawArticle
 from .language import detect_language
@@ -37,6 +39,11 @@ class Analyzer:
 
     def __init__(self, predictor: Predictor | None = None):
         self.predictor = predictor or Predictor()
+
+    @classmethod
+    def load(cls, model: Path | str | None = None, threads: int | None = None) -> Analyzer:
+        """The model folder (default: the shipped one), checked against its hashes."""
+        return cls(Predictor(load_bundle(Path(model) if model else None), threads=threads))
 
     @property
     def model_version(self) -> str:

@@ -11,7 +11,6 @@ import multiprocessing as mp
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 from .analyse import analyse_items
 from .readers import FieldMap, read_unit
@@ -26,11 +25,9 @@ def threads_per_worker(workers: int) -> int:
 
 
 def _load(model: str | None, threads: int):
-    from ..bundle import load_bundle
     from ..pipeline import Analyzer
-    from ..predict import Predictor
 
-    return Analyzer(Predictor(load_bundle(Path(model) if model else None), threads=threads))
+    return Analyzer.load(model, threads)
 
 
 # --- local ----------------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from ..ingest.sources import domain_of
 from ..ingest.text import decode
 from .records import failure, record
 
@@ -82,13 +82,6 @@ def normalise_date(value) -> str:
         return text
 
 
-def domain(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").removeprefix("www.")
-    except ValueError:
-        return ""
-
-
 def _from_fields(row: dict, fields: FieldMap, input: str, fallback_id: str) -> dict:
     def get(name: str) -> str:
         value = row.get(name)
@@ -102,7 +95,7 @@ def _from_fields(row: dict, fields: FieldMap, input: str, fallback_id: str) -> d
         return failure(id=doc_id, input=input, reason=f"record has neither a {fields.text!r} nor an {fields.html!r} field")
     url = get(fields.url)
     return record(id=doc_id, input=input, text=text, html=None if text is not None else html, url=url,
-                  source=get(fields.source) or domain(url), date=normalise_date(row.get(fields.date)))
+                  source=get(fields.source) or domain_of(url), date=normalise_date(row.get(fields.date)))
 
 
 def _check_columns(columns, fields: FieldMap, input: str) -> str | None:
@@ -213,7 +206,7 @@ def read_warc(unit: dict) -> Iterator[dict]:
             except Exception as exc:  # noqa: BLE001
                 yield failure(id=rid, input=str(path), reason=getattr(exc, "message", None) or str(exc))
                 continue
-            yield record(id=rid, input=str(path), html=html, url=url, source=domain(url),
+            yield record(id=rid, input=str(path), html=html, url=url, source=domain_of(url),
                          date=normalise_date(rec.rec_headers.get_header("WARC-Date")))
 
 

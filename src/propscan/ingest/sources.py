@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..errors import InputError, PropscanError
 from . import fetch as fetching
@@ -35,6 +36,14 @@ class RawArticle:
     title: str
     kind: str  # text, html, url or stdin
     warnings: list[str] = field(default_factory=list)
+
+
+def domain_of(url: str) -> str:
+    """The host of a URL without "www." ('' for anything that is not a URL)."""
+    try:
+        return (urlsplit(url).hostname or "").removeprefix("www.")
+    except ValueError:
+        return ""
 
 
 def is_url(source: str) -> bool:

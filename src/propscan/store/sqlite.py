@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from ..doc import AnalysedDocument, Span
+from ..ingest.sources import domain_of
 
 # Each entry moves the schema from version i to i + 1. Append; never edit a shipped one.
 MIGRATIONS: tuple[str, ...] = (
@@ -53,12 +53,6 @@ MIGRATIONS: tuple[str, ...] = (
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def domain_of(source: str) -> str:
-    parts = urlsplit(source)
-    host = (parts.hostname or "") if parts.scheme in ("http", "https") else ""
-    return host.removeprefix("www.")
 
 
 @dataclass(frozen=True)

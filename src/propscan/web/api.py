@@ -77,16 +77,20 @@ async def create_analysis(request: Request, response: Response, body: AnalysisRe
     return data
 
 
-def _get(request: Request, analysis_id: str) -> StoredAnalysis:
+def missing(analysis_id: str) -> ApiError:
+    return ApiError(404, "not_found", f"no analysis with id {analysis_id[:64]!r}")
+
+
+def stored_or_404(request: Request, analysis_id: str) -> StoredAnalysis:
     found = request.app.state.store.get(analysis_id)
     if found is None:
-        raise ApiError(404, "not_found", f"no analysis with id {analysis_id[:64]!r}")
+        raise missing(analysis_id)
     return found
 
 
 @router.get("/api/v1/analyses/{analysis_id}", responses=ERRORS, tags=["analyses"], summary="One stored analysis")
 def get_analysis(request: Request, analysis_id: str):
-    return _get(request, analysis_id).to_dict()
+    return stored_or_404(request, analysis_id).to_dict()
 
 
 @router.delete("/api/v1/analyses/{analysis_id}", status_code=204, responses=ERRORS, tags=["analyses"],
@@ -94,7 +98,7 @@ def get_analysis(request: Request, analysis_id: str):
 def delete_analysis(request: Request, analysis_id: str):
     require_key(request)
     if not request.app.state.store.delete(analysis_id):
-        raise ApiError(404, "not_found", f"no analysis with id {analysis_id[:64]!r}")
+        raise missing(analysis_id)
     return Response(status_code=204)
 
 

@@ -56,11 +56,9 @@ def create_app(config: ServerConfig, analyzer=None) -> FastAPI:
     async def lifespan(app: FastAPI):
         nonlocal analyzer
         if analyzer is None:
-            from ..bundle import load_bundle
             from ..pipeline import Analyzer
-            from ..predict import Predictor
 
-            analyzer = Analyzer(Predictor(load_bundle(config.model), threads=config.threads))
+            analyzer = Analyzer.load(config.model, config.threads)
         app.state.analyzer = analyzer
         app.state.queue = InferenceQueue(analyzer)
         try:

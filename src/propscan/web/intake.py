@@ -7,12 +7,12 @@ failure is a PropscanError whose message names the problem, for a JSON error or 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import PurePath
 
 from ..errors import InputError, TooLargeError
 from ..ingest.sources import HTML_SUFFIXES, TEXT_SUFFIXES, IngestOptions, RawArticle, from_html, from_text, read_url
 from ..ingest.text import check_size, decode
+from ..store.sqlite import now_iso
 
 PASTED = "pasted"
 
@@ -57,7 +57,7 @@ def from_url(url: str, limits: Limits) -> Intake:
     """Blocking (network): call it from a worker thread."""
     _require_http_url(url)
     opts = IngestOptions(max_bytes=limits.max_bytes, timeout=limits.timeout, allow_private=limits.allow_private)
-    fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    fetched_at = now_iso()
     return Intake(check_length(read_url(url, opts), limits), "url", fetched_at)
 
 

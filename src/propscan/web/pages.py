@@ -23,7 +23,7 @@ from ..render.formats import to_json
 from ..render.html import chart_markup, render_report, report_body, source_markup
 from ..render.segments import sorted_spans
 from ..store.sqlite import Query
-from .api import analyse_and_store
+from .api import analyse_and_store, stored_or_404
 from .app import WEB, require_key
 from .errors import ApiError, classify
 from .intake import from_pasted_text, from_upload, from_url
@@ -93,23 +93,16 @@ async def analyse_form(request: Request):
     return RedirectResponse(f"/a/{data['id']}", status_code=303)
 
 
-def _stored(request: Request, analysis_id: str):
-    found = request.app.state.store.get(analysis_id)
-    if found is None:
-        raise ApiError(404, "not_found", "no such analysis")
-    return found
-
-
 @router.get("/a/{analysis_id}.json")
 def download_json(request: Request, analysis_id: str):
-    found = _stored(request, analysis_id)
+    found = stored_or_404(request, analysis_id)
     return Response(to_json(found.doc) + "\n", media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="propscan-{found.id}.json"'})
 
 
 @router.get("/a/{analysis_id}/report.html")
 def download_report(request: Request, analysis_id: str):
-    found = _stored(request, analysis_id)
+    found = stored_or_404(request, analysis_id)
     return Response(render_report(found.doc), media_type="text/html; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="propscan-{found.id}.html"'})
 
