@@ -25,6 +25,10 @@ TABLES = ("documents", "spans", "errors")
 PART = re.compile(r"^part-(\d{5,})\.parquet$")
 
 
+def part_name(chunk: int) -> str:
+    return f"part-{chunk:05d}.parquet"
+
+
 class OutputError(PropscanError):
     """The output cannot be written (not writable, disk full): the run stops, nothing half-written."""
 
@@ -80,35 +84,30 @@ class ParquetParts:
             self.fs.delete_file(probe)
         except OSError as exc:
             raise OutputError(f"cannot write to {self.out}: {exc}") from None
-        parts = {t: self._list(t) for t in TABLES}
-        committed = set(parts["documents"])
-        for t in TABLES:
-            for info in self.fs.get_file_info(pafs.FileSelector(f"{self.root}/{t}")):
-                name = info.base_name
-                m = PART.match(name)
-                if name.startswith(".part-") or (m and int(m.group(1)) not in committed):
+        listing = {t: self.fs.get_file_info(pafs.FileSelector(f"{self.root}/{t}")) for t in TABLES}
+        committed = {int(m.group(1)) for info in listing["documents"]
+                     if info.type == pafs.FileType.File and (m := PART.match(info.base_name))}
+        errors = set()
+        for t, infos in listing.items():
+            for info in infos:
+                m = PART.match(info.base_name)
+                if info.base_name.startswith(".part-") or (m and int(m.group(1)) not in committed):
                     self.fs.delete_file(info.path)
+                elif m and t == "errors" and info.type == pafs.FileType.File:
+                    errors.add(int(m.group(1)))
         done = Done(next_chunk=max(committed) + 1 if committed else 0)
         for n in sorted(committed):
-            docs = pq.read_table(self._path("documents", parts["documents"][n]), columns=["id", "content_hash"],
+            docs = pq.read_table(self._path("documents", part_name(n)), columns=["id", "content_hash"],
                                  filesystem=self.fs)
             done.ids.update(docs.column("id").to_pylist())
             done.hashes.update(docs.column("content_hash").to_pylist())
-            if n in parts["errors"]:
-                errs = pq.read_table(self._path("errors", parts["errors"][n]), columns=["id"], filesystem=self.fs)
+            if n in errors:
+                errs = pq.read_table(self._path("errors", part_name(n)), columns=["id"], filesystem=self.fs)
                 done.ids.update(errs.column("id").to_pylist())
         return done
 
-    def _list(self, table: str) -> dict[int, str]:
-        found = {}
-        for info in self.fs.get_file_info(pafs.FileSelector(f"{self.root}/{table}")):
-            m = PART.match(info.base_name)
-            if m and info.type == pafs.FileType.File:
-                found[int(m.group(1))] = info.base_name
-        return found
-
     def write_chunk(self, number: int, rows: dict[str, list[dict]]) -> None:
-        name = f"part-{number:05d}.parquet"
+        name = part_name(number)
         written = []
         try:
             for t in ("spans", "errors", "documents"):  # documents last: its arrival commits the chunk
