@@ -19,11 +19,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-from report import save
+from report import cpu_model, measured, save
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
@@ -51,52 +49,6 @@ def build_corpus(folder: Path, n: int = 2000) -> int:
     return n
 
 
-def tree_rss_mb(root: int) -> float:
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            pages = int(Path(f"/proc/{entry}/statm").read_text().split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(children.get(pid, []))
-    return total / 2**20
-
-
-def measured(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak process-tree RSS (MB), stderr."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    peak = 0.0
-    stop = threading.Event()
-
-    def sample():
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, tree_rss_mb(proc.pid))
-            stop.wait(0.2)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    _, err = proc.communicate()
-    wall = time.perf_counter() - t0
-    stop.set()
-    sampler.join()
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed: {err[-800:]}")
-    return wall, peak, err
-
-
 def loopback_only(cmd: list[str]) -> list[str]:
     wrapped = ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *cmd]
     if shutil.which("unshare") and subprocess.run(wrapped[:-len(cmd)] + ["true"], capture_output=True).returncode == 0:
@@ -107,7 +59,7 @@ def loopback_only(cmd: list[str]) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--articles", type=int, default=2000)
-    ap.add_argument("--runs", default="predict,local_1,local_2,ray_1,ray_2",
+    ap.add_argument("--runs", default="predict_1,predict_2,local_1,local_2,ray_1,ray_2",
                     help="which configurations to run; results are merged into --out")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/batch.json")
     args = ap.parse_args()
@@ -117,8 +69,8 @@ def main() -> None:
         n = build_corpus(corpus, args.articles)
         chars = sum(p.stat().st_size for p in corpus.iterdir())
         old = json.loads(args.out.read_text()) if args.out.exists() else {}
-        result = {"articles": n, "megabytes": round(chars / 1e6, 1), "cpu_cores": os.cpu_count(),
-                  "runs": old.get("runs", {}) if old.get("articles") == n else {}}
+        result = {"articles": n, "megabytes": round(chars / 1e6, 1), "cpu_cores": os.cpu_count(), "cpu": cpu_model(),
+                  "runs": old.get("runs", {}) if (old.get("articles"), old.get("cpu")) == (n, cpu_model()) else {}}
         wanted = args.runs.split(",")
 
         def record(name: str, cmd: list[str]) -> None:
@@ -127,16 +79,17 @@ def main() -> None:
                                     "peak_rss_mb": round(peak)}
             print(f"{name}: {wall:.1f} s, {n / wall:.2f} articles/s, peak {peak:.0f} MB", flush=True)
 
-        commands = {"predict": exe + ["predict", str(corpus), "--format", "ptc"]}
+        commands = {}
         for w in (1, 2):
+            commands[f"predict_{w}"] = exe + ["predict", str(corpus), "--format", "ptc", "--workers", str(w)]
             commands[f"local_{w}"] = exe + ["batch", str(corpus), "--out", f"{tmp}/local{w}", "--workers", str(w), "-q"]
             commands[f"ray_{w}"] = loopback_only(exe + ["batch", str(corpus), "--out", f"{tmp}/ray{w}", "--engine", "ray",
                                                         "--workers", str(w), "-q"])
         for name in wanted:
             record(name, commands[name])
     runs = result["runs"]
-    result["local_vs_predict"] = {f"local_{w}": round(runs[f"local_{w}"]["articles_per_s"] / runs["predict"]["articles_per_s"], 3)
-                                  for w in (1, 2)}
+    result["local_vs_predict"] = {f"local_{w}": round(runs[f"local_{w}"]["articles_per_s"] / runs[f"predict_{w}"]["articles_per_s"], 3)
+                                  for w in (1, 2) if f"local_{w}" in runs and f"predict_{w}" in runs}
     if all(f"ray_{w}" in runs for w in (1, 2)):
         result["ray_vs_local"] = {f"ray_{w}": round(runs[f"ray_{w}"]["articles_per_s"] / runs[f"local_{w}"]["articles_per_s"], 3)
                                   for w in (1, 2)}

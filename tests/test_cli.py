@@ -163,6 +163,39 @@ def test_predict_tc_keeps_order_and_lines(tmp_path):
     assert len(dup) == 2 and dup[0] != dup[1]
 
 
+def test_predict_same_with_worker_processes(tmp_path):
+    """Worker processes change only the speed: same lines, same order, in all three formats."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    sources = sorted((MINI / "train-articles").glob("article*.txt"))
+    spans = tmp_path / "spans.tsv"
+    tc_lines = []
+    for k in range(9):  # more articles than one worker task holds
+        src = sources[k % len(sources)]
+        aid = f"{k + 1:03d}"
+        (folder / f"article{aid}.txt").write_bytes(src.read_bytes())
+        old = src.stem.removeprefix("article")
+        tc_lines += [f"{aid}\t?\t{ln.split(chr(9))[2]}\t{ln.split(chr(9))[3]}"
+                     for ln in (MINI / "train-task-flc-tc.labels").read_text().splitlines() if ln.startswith(old)]
+    spans.write_text("\n".join(tc_lines[::-1]) + "\n")
+    for extra in (["--format", "ptc"], ["--format", "si"], ["--spans", str(spans)]):
+        one = run_cli("predict", str(folder), "--workers", "1", *extra)
+        two = run_cli("predict", str(folder), "--workers", "2", *extra)
+        assert one.code == two.code == 0, two.err
+        assert one.out and one.out == two.out
+        ids = [ln.split("\t")[0] for ln in one.out.splitlines()]
+        if extra[0] == "--spans":
+            assert ids == [ln.split("\t")[0] for ln in tc_lines[::-1]]
+            continue
+        assert ids == sorted(ids)
+        rows: dict[str, list[list[str]]] = {}
+        for ln in one.out.splitlines():
+            rows.setdefault(ln.split("\t")[0], []).append(ln.split("\t")[1:])
+        for k in range(3):  # copies of one article, wherever they were analysed, get the same spans
+            assert rows.get(f"{k + 1:03d}") == rows.get(f"{k + 4:03d}") == rows.get(f"{k + 7:03d}")
+        assert len(rows) >= 6
+
+
 def test_predict_bad_inputs(tmp_path):
     assert_one_line_error(run_cli("predict", str(tmp_path)), "no articleNNN.txt")
     assert_one_line_error(run_cli("predict", str(tmp_path / "nope")), "is not a folder")

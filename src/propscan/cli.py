@@ -20,6 +20,7 @@ import typer
 
 from . import __version__, techniques
 from .errors import InputError, PropscanError
+from .workers import default_workers
 
 app = typer.Typer(
     name="propscan",
@@ -33,14 +34,6 @@ _debug = False
 
 
 @functools.lru_cache(maxsize=4)
-def _predictor(model: Optional[Path], threads: Optional[int] = None):
-    """The loaded model, once per process (tests and repeated calls reuse it)."""
-    from .bundle import load_bundle
-    from .predict import Predictor
-
-    return Predictor(load_bundle(model), threads=threads)
-
-
 def _err(msg: str) -> None:
     typer.echo(f"propscan: {msg}", err=True)
 
@@ -109,7 +102,7 @@ def analyze(
     if raws:
         from .pipeline import Analyzer
 
-        docs = Analyzer(_predictor(model)).analyze(raws)
+        docs = Analyzer.load(model).analyze(raws)
     for d in docs:
         for w in d.warnings:
             _err(f"warning: {d.source}: {w}")
@@ -163,13 +156,15 @@ def predict(
     spans: Annotated[Optional[Path], typer.Option("--spans", help="TC mode: lines NNN, anything, start, end; prints them with the predicted technique in column 2.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (atomically) instead of standard output.")] = None,
     model: Annotated[Optional[Path], typer.Option("--model", help="Model folder (default: the shipped model).")] = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", help="ONNX Runtime threads (default: up to 2).")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help="Worker processes, one model each (default: one per core, at most 8).")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="ONNX Runtime threads per worker (default: cores / workers).")] = None,
 ) -> None:
     """Predict in the SemEval-2020 Task 11 formats, for every articleNNN.txt in a folder.
 
     Without --spans: labelled spans (--format ptc) or merged propaganda spans (--format si).
     With --spans: the technique classification task, one line out per line in, same order.
     """
+    from .corpus import predict_corpus, tc_labels_in_order
     from .outputs import atomic_write
     from .ptc import list_articles, read_span_lines
 
@@ -185,18 +180,17 @@ def predict(
         if missing:
             raise InputError(f"--spans names articles not in the folder: {', '.join(missing[:5])}")
         found = [(aid, p) for aid, p in found if aid in wanted]
-    predictor = _predictor(model, threads)
+    options = {"model": model, "workers": workers or default_workers(), "threads": threads}
     if lines is not None:
-        labels = predictor.classify_corpus(found, lines)
+        labels = tc_labels_in_order(lines, found, **options)
         out = [f"{aid}\t{label}\t{s}\t{e}\n" for (aid, s, e), label in zip(lines, labels)]
     else:
         out = []
-        for aid, scores in predictor.score_files(found):
+        for pred in predict_corpus(found, **options):
             if fmt is PredictFormat.si:
-                out += [f"{aid}\t{s}\t{e}\n" for s, e in predictor.si(scores)]
+                out += [f"{pred.id}\t{s}\t{e}\n" for s, e in pred.si]
             else:
-                out += [f"{aid}\t{x.technique}\t{x.start}\t{x.end}\n"
-                        for x in sorted(predictor.labelled(scores), key=lambda x: (x.start, x.end, x.technique))]
+                out += [f"{pred.id}\t{x.technique}\t{x.start}\t{x.end}\n" for x in pred.labelled]
     text = "".join(out)
     if output:
         atomic_write(output, text)
@@ -322,7 +316,7 @@ def batch(
     out: Annotated[Optional[str], typer.Option("--out", "-o", help="Output folder (or pyarrow/fsspec URI) for the documents/, spans/ and errors/ Parquet tables.")] = None,
     sqlite: Annotated[Optional[Path], typer.Option("--sqlite", help="Also (or, without --out, only) write the tables to this SQLite file.")] = None,
     engine: Annotated[Engine, typer.Option("--engine", help="local: worker processes on this machine; ray: a Ray cluster.")] = Engine.local,
-    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes (local) or actors (ray), one model each.")] = 1,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help="Worker processes (local) or actors (ray), one model each (default: one per core of this machine, at most 8).")] = None,
     address: Annotated[Optional[str], typer.Option("--address", help="Ray cluster: auto, ray://host:port, or host:port (default: start a local one).")] = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Documents per committed chunk (a crash loses at most one chunk of work).")] = 256,
     id_field: Annotated[str, typer.Option("--id-field", help="Field holding the document id (JSONL/CSV/Parquet).")] = "id",
@@ -364,7 +358,7 @@ def batch(
             bar.update(task, completed=summary.done + summary.failed, rate=summary.done / elapsed if elapsed else 0.0,
                        failed=summary.failed, skipped=summary.skipped)
 
-        summary = run_batch(inputs, out=out, sqlite=sqlite, engine=engine.value, workers=workers, address=address,
+        summary = run_batch(inputs, out=out, sqlite=sqlite, engine=engine.value, workers=workers or default_workers(), address=address,
                             fields=fields, chunk_size=chunk_size, model=str(model) if model else None,
                             progress=progress if show else None)
     for path in summary.missing_inputs:

@@ -9,10 +9,8 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-
 import numpy as np
 
 from . import techniques
@@ -20,7 +18,6 @@ from .bundle import Bundle, Settings, load_bundle
 from .decode import decode_spans
 from .detect import Detector, TokenScores
 from .label import SpanLabeller
-from .ptc import read_article_text
 
 
 @dataclass(frozen=True)
@@ -116,32 +113,6 @@ class Predictor:
         spans, probs = candidate_spans(scores, self.labeller, self.settings.label_threshold)
         spans, probs = join_fragments(scores.text, spans, probs, self.settings.label_join_words)
         return labelled_from_candidates(spans, probs, self.settings)
-
-    def score_files(self, found: list[tuple[str, Path]], chunk: int = 32) -> Iterator[tuple[str, TokenScores]]:
-        """(id, scores) for corpus files, encoded a chunk at a time to bound memory."""
-        for k in range(0, len(found), chunk):
-            part = found[k : k + chunk]
-            yield from zip((aid for aid, _ in part), self.score([read_article_text(p) for _, p in part]))
-
-    def classify_corpus(self, found: list[tuple[str, Path]], lines: list[tuple[str, int, int]],
-                        each: Callable[[str, TokenScores], None] | None = None) -> list[str]:
-        """TC over a corpus: a technique for each (id, start, end) line, in the given order.
-
-        With ``each``, every article is scored and handed to it too, so a caller that also
-        wants spans needs only one encoder pass.
-        """
-        by_article: dict[str, list[int]] = defaultdict(list)
-        for i, (aid, _, _) in enumerate(lines):
-            by_article[aid].append(i)
-        labels = [""] * len(lines)
-        targets = found if each else [(aid, p) for aid, p in found if aid in by_article]
-        for aid, scores in self.score_files(targets):
-            if each:
-                each(aid, scores)
-            mine = by_article.get(aid, [])
-            for i, label in zip(mine, self.classify(scores, [lines[i][1:] for i in mine])):
-                labels[i] = label
-        return labels
 
     def classify(self, scores: TokenScores, lines: list[tuple[int, int]]) -> list[str]:
         """TC: a technique for each given (start, end), in the given order."""

@@ -7,21 +7,16 @@ driver turns results into tables. Only the transport differs.
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import os
-from collections import deque
 from collections.abc import Iterable, Iterator
 
+from ..workers import chunked, ordered_map, threads_per_worker
 from .analyse import analyse_items
 from .readers import FieldMap, read_unit
 
 ITEMS_PER_TASK = 4
 UNITS_PER_READ = 64
-RAY_BATCH = 16  # records per actor call: fewer round trips through Ray's object store
-
-
-def threads_per_worker(workers: int) -> int:
-    return max(1, (os.cpu_count() or 1) // workers)
+RAY_BATCH = 32  # records per actor call: fewer round trips through Ray's object store
 
 
 def _load(model: str | None, threads: int):
@@ -44,37 +39,17 @@ def _work(items: list[dict]) -> list[dict]:
     return analyse_items(_worker_analyzer, items)
 
 
-def _tasks(items: Iterable[dict]) -> Iterator[list[dict]]:
-    task = []
-    for item in items:
-        task.append(item)
-        if len(task) == ITEMS_PER_TASK:
-            yield task
-            task = []
-    if task:
-        yield task
-
-
 def local_results(items: Iterable[dict], *, workers: int, model: str | None) -> Iterator[dict]:
-    """One model per worker process (one in-process model when workers == 1), results in order.
-
-    At most a few tasks per worker are in flight, so memory stays flat on any corpus size.
-    """
+    """One model per worker process (one in-process model when workers == 1), results in order."""
     threads = threads_per_worker(workers)
     if workers == 1:
         analyzer = _load(model, threads)
-        for task in _tasks(items):
+        for task in chunked(items, ITEMS_PER_TASK):
             yield from analyse_items(analyzer, task)
         return
-    ctx = mp.get_context("spawn")  # never fork a process that may hold ONNX Runtime threads
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(model, threads)) as pool:
-        window: deque = deque()
-        for task in _tasks(items):
-            window.append(pool.apply_async(_work, (task,)))
-            if len(window) >= 3 * workers:
-                yield from window.popleft().get()
-        while window:
-            yield from window.popleft().get()
+    for results in ordered_map(_work, chunked(items, ITEMS_PER_TASK), workers=workers,
+                               initializer=_init_worker, initargs=(model, threads)):
+        yield from results
 
 
 # --- Ray ------------------------------------------------------------------------------------

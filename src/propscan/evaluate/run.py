@@ -6,10 +6,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from .. import techniques
-from ..bundle import load_bundle
+from ..corpus import tc_labels_in_order
 from ..errors import InputError
-from ..predict import Predictor
 from ..ptc import list_articles, read_labels
+from ..workers import default_workers
 from .metrics import labelled_score, si_score, tc_score
 
 
@@ -43,15 +43,15 @@ def evaluate_model(articles_dir: Path, gold_path: Path, model: Path | None = Non
     if not found:
         raise InputError("no articleNNN.txt files", source=str(articles_dir))
     ids = {a for a, _ in found}
-    predictor = Predictor(load_bundle(model))
     pred_si, pred_lab = {}, {}
 
-    def spans_of(aid, scores):
-        pred_si[aid] = predictor.si(scores)
-        pred_lab[aid] = [(x.technique, x.start, x.end) for x in predictor.labelled(scores)]
+    def spans_of(pred):
+        pred_si[pred.id] = pred.si
+        pred_lab[pred.id] = [(x.technique, x.start, x.end) for x in pred.labelled]
 
     kept = [line for line in lines if line[0] in ids]
-    tc_pred = predictor.classify_corpus(found, [(a, s, e) for a, s, e, _ in kept], each=spans_of)
+    tc_pred = tc_labels_in_order([(a, s, e) for a, s, e, _ in kept], found, each=spans_of,
+                                 model=model, workers=default_workers())
     return _report(
         si=si_score(pred_si, {a: gold_si.get(a, []) for a in ids}),
         tc=tc_score(kept, tc_pred),

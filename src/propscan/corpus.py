@@ -1,0 +1,83 @@
+"""The SemEval-2020 Task 11 predictions for a folder of articles, spread over worker processes.
+
+`predict` and `evaluate` both need, per article, the merged SI spans, the labelled spans and
+a technique for each given span (TC); one encoder pass gives all three, so a worker returns
+them together and the caller picks what its format needs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .bundle import load_bundle
+from .predict import Labelled, Predictor
+from .ptc import read_article_text
+from .workers import chunked, ordered_map, threads_per_worker
+
+ARTICLES_PER_TASK = 4
+
+
+@dataclass(frozen=True)
+class ArticlePrediction:
+    id: str
+    si: list[tuple[int, int]]
+    labelled: list[Labelled]  # sorted by start, end, technique
+    tc: list[str]  # a technique for each span asked for, in the order asked
+
+
+def predict_article(predictor: Predictor, aid: str, path: Path, tc_spans: list[tuple[int, int]]) -> ArticlePrediction:
+    scores = predictor.score([read_article_text(path)])[0]
+    labelled = sorted(predictor.labelled(scores), key=lambda x: (x.start, x.end, x.technique))
+    tc = predictor.classify(scores, tc_spans) if tc_spans else []
+    return ArticlePrediction(aid, predictor.si(scores), labelled, tc)
+
+
+_worker_predictor: Predictor | None = None
+
+
+def _init_worker(model: Path | None, threads: int) -> None:
+    global _worker_predictor
+    _worker_predictor = Predictor(load_bundle(model), threads=threads)
+
+
+def _work(task: list[tuple[str, Path, list[tuple[int, int]]]]) -> list[ArticlePrediction]:
+    return [predict_article(_worker_predictor, *item) for item in task]
+
+
+def predict_corpus(found: list[tuple[str, Path]], tc_spans: dict[str, list[tuple[int, int]]] | None = None, *,
+                   model: Path | None = None, workers: int = 1, threads: int | None = None) -> Iterator[ArticlePrediction]:
+    """Predictions for each (id, path), in order. ``threads`` is per worker (default: cores / workers)."""
+    tc_spans = tc_spans or {}
+    items = [(aid, path, tc_spans.get(aid, [])) for aid, path in found]
+    threads = threads or threads_per_worker(workers)
+    if workers <= 1 or len(items) <= ARTICLES_PER_TASK:
+        predictor = Predictor(load_bundle(model), threads=threads)
+        for item in items:
+            yield predict_article(predictor, *item)
+        return
+    for done in ordered_map(_work, chunked(items, ARTICLES_PER_TASK), workers=workers,
+                            initializer=_init_worker, initargs=(model, threads)):
+        yield from done
+
+
+def tc_labels_in_order(lines: list[tuple[str, int, int]], found: list[tuple[str, Path]], *,
+                       each=None, **options) -> list[str]:
+    """TC over a corpus: a technique for each (id, start, end) line, in the order given.
+
+    ``each``, if given, also receives every article's prediction (evaluate scores SI and
+    labelled spans from the same pass).
+    """
+    by_article: dict[str, list[int]] = defaultdict(list)
+    for i, (aid, _, _) in enumerate(lines):
+        by_article[aid].append(i)
+    labels = [""] * len(lines)
+    spans = {aid: [lines[i][1:] for i in idx] for aid, idx in by_article.items()}
+    for pred in predict_corpus(found, spans, **options):
+        if each is not None:
+            each(pred)
+        for i, label in zip(by_article.get(pred.id, []), pred.tc):
+            labels[i] = label
+    return labels
