@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from propscan.decode import merge_overlaps, snap_to_words
+from propscan.decode import decode_spans, merge_overlaps, snap_to_words
 from propscan.predict import join_fragments
 
 TEXT = "Can we really trust anything City Hall tells us? No. Next line\nagain here"
@@ -36,3 +36,29 @@ def test_join_fragments_within_a_sentence_only():
     assert join_fragments(TEXT, [span("tells"), span("No")], np.eye(2), 5)[0] == [span("tells"), span("No")]
     assert len(join_fragments(TEXT, [span("line"), span("again")], np.eye(2), 5)[0]) == 2
     assert join_fragments(TEXT, spans, probs, 0)[0] == spans
+
+
+def _scores(words_and_probs: list[tuple[str, float]]):
+    """TokenScores for a text of one token per word, with given inside-probabilities (all I)."""
+    from propscan.detect import TokenScores
+    from propscan.encoding import EncodedArticle
+
+    text, offsets = "", []
+    for word, _ in words_and_probs:
+        offsets.append((len(text), len(text) + len(word)))
+        text += word + " "
+    inside = np.array([p for _, p in words_and_probs])
+    bio = np.stack([1 - inside, np.zeros_like(inside), inside], axis=1)
+    enc = EncodedArticle(ids=np.zeros(len(offsets), dtype=np.int64), offsets=offsets)
+    return TokenScores(text, enc, [], bio, np.zeros((len(offsets), 14)), [])
+
+
+def test_decode_grows_a_confident_core_over_its_uncertain_edges():
+    sc = _scores([("the", 0.05), ("utterly", 0.35), ("disgraceful", 0.8), ("mob", 0.4), ("said", 0.1),
+                  ("maybe", 0.35), ("so", 0.05)])
+    words = lambda spans: [sc.text[s:e] for s, e, _ in spans]  # noqa: E731
+    assert words(decode_spans(sc, 0.5)) == ["disgraceful"]
+    assert words(decode_spans(sc, 0.5, extend=0.2)) == ["utterly disgraceful mob"]
+    # an uncertain run with no confident token is not a span, however far spans may grow
+    assert "maybe" not in " ".join(words(decode_spans(sc, 0.5, extend=0.3)))
+    assert words(decode_spans(sc, 0.3)) == ["utterly disgraceful mob", "maybe"]

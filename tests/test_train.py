@@ -12,7 +12,7 @@ from conftest import FIXTURES, run_cli
 from propscan import techniques
 from propscan.bundle import load_bundle
 from propscan.ptc import load_corpus
-from propscan.train.cv import GRID
+from propscan.train.cv import EXTEND_GRID, GRID, candidates_key
 from propscan.train.tune import fit_platt, tune
 
 MINI = FIXTURES / "ptc_mini"
@@ -39,29 +39,30 @@ def test_train_refuses_a_folder_without_ptc_files(tmp_path):
 
 
 def test_tune_picks_thresholds_that_recover_gold():
-    """Synthetic out-of-fold predictions: exact gold spans only appear at threshold 0.5."""
+    """Synthetic out-of-fold predictions: spans come closest to gold at threshold 0.5 without
+    extension, and are exact only at 0.55 grown down by 0.1; tuning must find both steps."""
     arts = load_corpus(MINI / "train-articles", MINI / "train-task-flc-tc.labels")
     oof = {}
     for a in arts:
         groups = sorted({(s, e) for _, s, e in a.spans})
         cands = {}
-        for th in GRID:
+        for th, ext in ((th, ext) for th in GRID for ext in EXTEND_GRID if th - ext >= 0.05):
+            widen = 0 if (th, ext) == (0.55, 0.1) else 10 if (th, ext) == (0.5, 0.0) else 30
             spans = []
             for s, e in groups:
                 row = np.full(len(techniques.NAMES), 0.01)
                 for t, gs, ge in a.spans:
                     if (gs, ge) == (s, e):
                         row[techniques.INDEX[t]] = 0.5
-                if th == 0.5:
-                    spans.append([s, e, 0.9, list(row / row.sum())])
-                else:
-                    spans.append([max(0, s - 30), e + 30, 0.9, list(row / row.sum())])
-            cands[str(th)] = spans
+                spans.append([max(0, s - widen), e + widen, 0.9, list(row / row.sum())])
+            cands[candidates_key(th, ext)] = spans
         oof[a.id] = {"candidates": cands,
                      "tc": [[s, e, [0.9 if t == n else 0.01 for n in techniques.NAMES]]
                             for s, e in groups for t in [next(t for t, gs, ge in a.spans if (gs, ge) == (s, e))]]}
     report = tune(oof, arts)
-    assert report["settings"]["label_threshold"] == 0.5
+    settings = report["settings"]
+    assert (settings["si_threshold"], settings["si_extend"]) == (0.55, 0.1)
+    assert (settings["label_threshold"], settings["label_extend"]) == (0.55, 0.1)
     assert report["si"]["f1"] > 0.6
     assert report["labelled"]["recall"] > 0.9
     assert report["tc_micro_f1"] >= 0.8

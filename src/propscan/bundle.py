@@ -25,6 +25,8 @@ class Settings:
     calib_b: float = 0.0
     si_join_words: int = 0  # join SI spans separated by at most this many words of one sentence
     label_join_words: int = 0  # the same for labelled spans
+    si_extend: float = 0.0  # SI spans grow over neighbouring tokens down to si_threshold - si_extend
+    label_extend: float = 0.0  # the same for labelled spans
 
     @classmethod
     def from_dict(cls, d: dict) -> Settings:

@@ -20,22 +20,26 @@ def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def decode_spans(scores: TokenScores, threshold: float) -> list[tuple[int, int, float]]:
+def decode_spans(scores: TokenScores, threshold: float, extend: float = 0.0) -> list[tuple[int, int, float]]:
     """(start, end, mean inside-probability) of each predicted propaganda span.
 
-    A span is a run of tokens whose inside-probability reaches the threshold; a token the
-    tagger thinks *begins* a span (B more likely than I) starts a new one inside a run.
+    A span is a run of tokens whose inside-probability reaches ``threshold - extend`` and that
+    holds at least one token reaching ``threshold`` (hysteresis: a confident core, grown over
+    its less certain edges, where annotators' spans usually go on). A token the tagger thinks
+    *begins* a span (B more likely than I, and confident) starts a new one inside a run.
     """
     inside = scores.inside
     offsets = scores.encoded.offsets
+    low = threshold - extend
     spans = []
     first = None
     for i in range(len(offsets) + 1):
-        on = i < len(offsets) and inside[i] >= threshold
-        starts_new = on and first is not None and scores.bio[i, 1] > scores.bio[i, 2]
+        on = i < len(offsets) and inside[i] >= low
+        starts_new = on and first is not None and scores.bio[i, 1] > scores.bio[i, 2] and inside[i] >= threshold
         if first is not None and (not on or starts_new):
-            s, e = snap_to_words(scores.text, offsets[first][0], offsets[i - 1][1])
-            spans.append((s, e, float(np.mean(inside[first:i]))))
+            if inside[first:i].max() >= threshold:
+                s, e = snap_to_words(scores.text, offsets[first][0], offsets[i - 1][1])
+                spans.append((s, e, float(np.mean(inside[first:i]))))
             first = None
         if on and first is None:
             first = i

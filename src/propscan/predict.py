@@ -34,9 +34,10 @@ def calibrate(raw: float, a: float, b: float) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def candidate_spans(scores: TokenScores, labeller: SpanLabeller, threshold: float):
-    """Spans found at ``threshold`` with their SI score and technique probabilities."""
-    spans = decode_spans(scores, threshold)
+def candidate_spans(scores: TokenScores, labeller: SpanLabeller, threshold: float, extend: float = 0.0):
+    """Spans found at ``threshold`` (grown down to threshold - extend) with their SI score and
+    technique probabilities."""
+    spans = decode_spans(scores, threshold, extend)
     probs = labeller.probabilities(scores, [(s, e) for s, e, _ in spans])
     return spans, probs
 
@@ -105,12 +106,12 @@ class Predictor:
         return self.detector.score(texts, pause)
 
     def si(self, scores: TokenScores) -> list[tuple[int, int]]:
-        spans = decode_spans(scores, self.settings.si_threshold)
+        spans = decode_spans(scores, self.settings.si_threshold, self.settings.si_extend)
         spans, _ = join_fragments(scores.text, spans, np.zeros((len(spans), 1)), self.settings.si_join_words)
         return [(s, e) for s, e, _ in spans]
 
     def labelled(self, scores: TokenScores) -> list[Labelled]:
-        spans, probs = candidate_spans(scores, self.labeller, self.settings.label_threshold)
+        spans, probs = candidate_spans(scores, self.labeller, self.settings.label_threshold, self.settings.label_extend)
         spans, probs = join_fragments(scores.text, spans, probs, self.settings.label_join_words)
         return labelled_from_candidates(spans, probs, self.settings)
 

@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 
 N_FOLDS = 5
 GRID = [round(x, 2) for x in np.arange(0.20, 0.71, 0.05)]
+EXTEND_GRID = [0.0, 0.1, 0.15, 0.2]
+
+
+def candidates_key(threshold: float, extend: float) -> str:
+    return str(threshold) if not extend else f"{threshold}~{extend}"
 VARIANTS = {"fp32": "detector.fp32.onnx", "int8": "detector.int8.onnx"}
 
 
@@ -36,15 +41,15 @@ def fold_of(articles: list[LabelledArticle], seed: int = 13) -> dict[str, int]:
 
 
 def out_of_fold(predictor: Predictor, articles: list[LabelledArticle], chunk: int = 16) -> dict:
-    """Predictions on held-out articles for every threshold in GRID (one encoder pass)."""
+    """Predictions on held-out articles for every threshold and extension (one encoder pass)."""
     result = {}
     for i in range(0, len(articles), chunk):
         part = articles[i : i + chunk]
         for art, scores in zip(part, predictor.score([a.text for a in part])):
             per_threshold = {}
-            for th in GRID:
-                spans, probs = candidate_spans(scores, predictor.labeller, th)
-                per_threshold[str(th)] = [
+            for th, ext in ((th, ext) for th in GRID for ext in EXTEND_GRID if th - ext >= 0.05):
+                spans, probs = candidate_spans(scores, predictor.labeller, th, ext)
+                per_threshold[candidates_key(th, ext)] = [
                     [s, e, round(p, 5), [round(float(x), 5) for x in row]] for (s, e, p), row in zip(spans, probs)
                 ]
             groups = sorted({(s, e) for _, s, e in art.spans})

@@ -15,14 +15,14 @@ from ..bundle import Settings
 from ..evaluate.metrics import labelled_score, si_score, tc_score
 from ..predict import join_fragments, labelled_from_candidates, tc_labels
 from ..ptc import LabelledArticle
-from .cv import GRID, gold_tables
+from .cv import EXTEND_GRID, GRID, candidates_key, gold_tables
 
 SECOND_LABEL_GRID = [0.25, 0.3, 0.35, 0.4, 0.5, 1.01]
 JOIN_GRID = [0, 1, 2, 3, 5, 8, 12]
 
 
-def _candidates(rec: dict, threshold: float, text: str, join_words: int):
-    cands = rec["candidates"][str(threshold)]
+def _candidates(rec: dict, threshold: float, text: str, join_words: int, extend: float = 0.0):
+    cands = rec["candidates"][candidates_key(threshold, extend)]
     spans = [(s, e, p) for s, e, p, _ in cands]
     probs = np.array([row for *_, row in cands]).reshape(len(cands), len(techniques.NAMES))
     return join_fragments(text, spans, probs, join_words)
@@ -31,9 +31,17 @@ def _candidates(rec: dict, threshold: float, text: str, join_words: int):
 def _labelled(oof: dict, settings: Settings, texts: dict) -> dict:
     out = {}
     for aid, rec in oof.items():
-        spans, probs = _candidates(rec, settings.label_threshold, texts[aid], settings.label_join_words)
+        spans, probs = _candidates(rec, settings.label_threshold, texts[aid], settings.label_join_words,
+                                   settings.label_extend)
         out[aid] = [(x.technique, x.start, x.end, x.confidence) for x in labelled_from_candidates(spans, probs, settings)]
     return out
+
+
+def _extended(threshold: float) -> list[tuple[float, float]]:
+    """(threshold, extension) pairs near a threshold found without extension: a grown span's
+    core is stricter, so its threshold is looked for at and above the one without."""
+    near = [t for t in GRID if threshold <= t <= threshold + 0.15]
+    return [(t, e) for t in near for e in EXTEND_GRID if t - e >= 0.05]
 
 
 def fit_platt(raw: list[float], correct: list[int]) -> tuple[float, float]:
@@ -82,13 +90,18 @@ def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
     gold_si = {a.id: gold_si.get(a.id, []) for a in arts}
     gold_lab = {a.id: gold_lab.get(a.id, []) for a in arts}
     texts = {a.id: a.text for a in arts}
-    # SI threshold and fragment joining
+    # SI: threshold and joining, then how far spans grow below the threshold, then joining again
     si_by_th = {}
-    for th in GRID:
-        for join in JOIN_GRID:
-            pred = {aid: [(s, e) for s, e, _ in _candidates(rec, th, texts[aid], join)[0]] for aid, rec in oof.items()}
-            si_by_th[(th, join)] = si_score(pred, gold_si)
-    si_th, si_join = max(si_by_th, key=lambda k: si_by_th[k].f1)
+
+    def si_f1(th: float, join: int, ext: float = 0.0) -> float:
+        if (th, join, ext) not in si_by_th:
+            pred = {aid: [(s, e) for s, e, _ in _candidates(rec, th, texts[aid], join, ext)[0]] for aid, rec in oof.items()}
+            si_by_th[(th, join, ext)] = si_score(pred, gold_si)
+        return si_by_th[(th, join, ext)].f1
+
+    si_th, si_join = max(((t, j) for t in GRID for j in JOIN_GRID), key=lambda k: si_f1(*k))
+    si_th, si_ext = max(_extended(si_th), key=lambda k: si_f1(k[0], si_join, k[1]))
+    si_join = max(JOIN_GRID, key=lambda j: si_f1(si_th, j, si_ext))
 
     def score_labelled(pred: dict):
         return labelled_score({a: [(t, s, e) for t, s, e, _ in v] for a, v in pred.items()}, gold_lab)
@@ -96,13 +109,17 @@ def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
     def lab_f1(st: Settings) -> float:
         return score_labelled(_labelled(oof, st, texts))[0].f1
 
-    # labelled threshold with joining, then the second-label threshold
-    base = dict(si_threshold=si_th, si_join_words=si_join)
+    # labelled: the same three steps, then the second-label threshold
+    base = dict(si_threshold=si_th, si_join_words=si_join, si_extend=si_ext)
     th, join = max(((t, j) for t in GRID for j in JOIN_GRID),
                    key=lambda k: lab_f1(Settings(**base, label_threshold=k[0], label_join_words=k[1])))
+    th, ext = max(_extended(th), key=lambda k: lab_f1(
+        Settings(**base, label_threshold=k[0], label_join_words=join, label_extend=k[1])))
+    join = max(JOIN_GRID, key=lambda j: lab_f1(
+        Settings(**base, label_threshold=th, label_join_words=j, label_extend=ext)))
     second = max(SECOND_LABEL_GRID, key=lambda x: lab_f1(
-        Settings(**base, label_threshold=th, label_join_words=join, second_label=x)))
-    settings = Settings(**base, label_threshold=th, label_join_words=join, second_label=second)
+        Settings(**base, label_threshold=th, label_join_words=join, label_extend=ext, second_label=x)))
+    settings = Settings(**base, label_threshold=th, label_join_words=join, label_extend=ext, second_label=second)
     raw_pred = _labelled(oof, settings, texts)
     conf, correct = _correctness(raw_pred, gold_lab)
     settings.calib_a, settings.calib_b = fit_platt(conf, correct)
@@ -121,12 +138,12 @@ def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
         labels = tc_labels(np.array([rec[k] for k in keys]), [groups[k] for k in keys])
         tc_pred.extend(labels)
     tc_micro, tc_per = tc_score(lines, tc_pred)
-    si = si_by_th[(si_th, si_join)]
+    si = si_by_th[(si_th, si_join, si_ext)]
     return {
         "articles": len(arts),
         "settings": settings.__dict__,
         "si": si.to_dict(),
-        "si_by_threshold_and_join": {f"{k[0]}/{k[1]}": round(v.f1, 4) for k, v in si_by_th.items()},
+        "si_by_threshold_join_extend": {f"{k[0]}/{k[1]}/{k[2]}": round(v.f1, 4) for k, v in si_by_th.items()},
         "tc_micro_f1": tc_micro,
         "labelled": lab.to_dict(),
         "per_technique": {
