@@ -15,7 +15,7 @@ from pathlib import Path
 from .bundle import load_bundle
 from .predict import Labelled, Predictor
 from .ptc import read_article_text
-from .workers import chunked, ordered_map, threads_per_worker
+from .workers import chunked, map_with_model, threads_per_worker
 
 ARTICLES_PER_TASK = 4  # per worker task: small, so the workers finish together
 ARTICLES_PER_CHUNK = 16  # encoded together in-process: longer runs of encoder calls, bounded memory
@@ -43,16 +43,8 @@ def predict_articles(predictor: Predictor, items: list[tuple[str, Path, list[tup
     return out
 
 
-_worker_predictor: Predictor | None = None
-
-
-def _init_worker(model: Path | None, threads: int) -> None:
-    global _worker_predictor
-    _worker_predictor = Predictor(load_bundle(model), threads=threads)
-
-
-def _work(task: list[tuple[str, Path, list[tuple[int, int]]]]) -> list[ArticlePrediction]:
-    return predict_articles(_worker_predictor, task)
+def _load(model: Path | None, threads: int) -> Predictor:
+    return Predictor(load_bundle(model), threads=threads)
 
 
 def predict_corpus(found: list[tuple[str, Path]], tc_spans: dict[str, list[tuple[int, int]]] | None = None, *,
@@ -60,14 +52,10 @@ def predict_corpus(found: list[tuple[str, Path]], tc_spans: dict[str, list[tuple
     """Predictions for each (id, path), in order. ``threads`` is per worker (default: cores / workers)."""
     tc_spans = tc_spans or {}
     items = [(aid, path, tc_spans.get(aid, [])) for aid, path in found]
-    threads = threads or threads_per_worker(workers)
-    if workers <= 1 or len(items) <= ARTICLES_PER_TASK:
-        predictor = Predictor(load_bundle(model), threads=threads)
-        for chunk in chunked(items, ARTICLES_PER_CHUNK):
-            yield from predict_articles(predictor, chunk)
-        return
-    for done in ordered_map(_work, chunked(items, ARTICLES_PER_TASK), workers=workers,
-                            initializer=_init_worker, initargs=(model, threads)):
+    workers = min(workers, -(-len(items) // ARTICLES_PER_TASK))
+    size = ARTICLES_PER_CHUNK if workers <= 1 else ARTICLES_PER_TASK
+    for done in map_with_model(predict_articles, chunked(items, size), workers=workers,
+                               load=_load, args=(model, threads or threads_per_worker(workers))):
         yield from done
 
 

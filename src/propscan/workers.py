@@ -41,6 +41,35 @@ def ordered_map(fn: Callable[[Any], Any], tasks: Iterable, *, workers: int,
             yield window.popleft().get()
 
 
+_worker_model: Any = None
+
+
+def _load_in_worker(load: Callable[..., Any], args: tuple) -> None:
+    global _worker_model
+    _worker_model = load(*args)
+
+
+def _apply_in_worker(job: tuple[Callable[[Any, Any], Any], Any]) -> Any:
+    fn, task = job
+    return fn(_worker_model, task)
+
+
+def map_with_model(fn: Callable[[Any, Any], Any], tasks: Iterable, *, workers: int,
+                   load: Callable[..., Any], args: tuple) -> Iterator:
+    """fn(model, task) for each task, model = load(*args) once per worker; results in task order.
+
+    With one worker the model is loaded here and no process is started. ``fn`` and ``load`` must
+    be module-level functions (they are sent to the workers by name).
+    """
+    if workers <= 1:
+        model = load(*args)
+        for task in tasks:
+            yield fn(model, task)
+        return
+    yield from ordered_map(_apply_in_worker, ((fn, task) for task in tasks), workers=workers,
+                           initializer=_load_in_worker, initargs=(load, args))
+
+
 def chunked(items: Iterable, size: int) -> Iterator[list]:
     chunk = []
     for item in items:

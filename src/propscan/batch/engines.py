@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 
-from ..workers import chunked, ordered_map, threads_per_worker
+from ..workers import chunked, map_with_model, threads_per_worker
 from .analyse import analyse_items
 from .readers import FieldMap, read_unit
 
@@ -27,28 +27,10 @@ def _load(model: str | None, threads: int):
 
 # --- local ----------------------------------------------------------------------------------
 
-_worker_analyzer = None
-
-
-def _init_worker(model: str | None, threads: int) -> None:
-    global _worker_analyzer
-    _worker_analyzer = _load(model, threads)
-
-
-def _work(items: list[dict]) -> list[dict]:
-    return analyse_items(_worker_analyzer, items)
-
-
 def local_results(items: Iterable[dict], *, workers: int, model: str | None) -> Iterator[dict]:
     """One model per worker process (one in-process model when workers == 1), results in order."""
-    threads = threads_per_worker(workers)
-    if workers == 1:
-        analyzer = _load(model, threads)
-        for task in chunked(items, ITEMS_PER_TASK):
-            yield from analyse_items(analyzer, task)
-        return
-    for results in ordered_map(_work, chunked(items, ITEMS_PER_TASK), workers=workers,
-                               initializer=_init_worker, initargs=(model, threads)):
+    for results in map_with_model(analyse_items, chunked(items, ITEMS_PER_TASK), workers=workers,
+                                  load=_load, args=(model, threads_per_worker(workers))):
         yield from results
 
 
