@@ -229,7 +229,7 @@ def train(
     out: Annotated[Path, typer.Option("--out", help="Where to write the model bundle (ONNX + model.json + card).")] = Path("model-out"),
     work: Annotated[Path, typer.Option("--work", help="Folder for weights and the fp32 graph (not shipped).")] = Path("train-work"),
     settings: Annotated[Optional[Path], typer.Option("--settings", help="cv_results.json from `propscan crossval`: thresholds and calibration to ship.")] = None,
-    epochs: Annotated[float, typer.Option(help="Training epochs.")] = 3.0,
+    epochs: Annotated[float, typer.Option(help="Training epochs.")] = 5.0,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     threads: Annotated[int, typer.Option(help="CPU threads for torch.")] = 2,
     max_articles: Annotated[Optional[int], typer.Option("--max-articles", help="Train on the first N articles only (smoke tests).")] = None,

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class TrainConfig:
-    epochs: float = 3.0
+    epochs: float = 5.0  # 5 beat 3 in 5-fold CV (SI 0.403 vs 0.387, labelled 0.199 vs 0.188)
     batch_size: int = 16
     lr: float = 6e-5  # encoder
     head_lr: float = 1e-3
