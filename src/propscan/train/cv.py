@@ -20,7 +20,8 @@ from ..bundle import load_bundle
 from ..predict import Predictor, candidate_spans
 from ..ptc import LabelledArticle
 from .export import export_onnx, write_model_card_json
-from .loop import TrainConfig, train
+from .loop import TrainConfig
+from .selftrain import train_model
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ def out_of_fold(predictor: Predictor, articles: list[LabelledArticle], chunk: in
     return result
 
 
-def run_fold(k: int, articles: list[LabelledArticle], run_dir: Path, cfg: TrainConfig) -> None:
+def run_fold(k: int, articles: list[LabelledArticle], run_dir: Path, cfg: TrainConfig,
+             unlabelled: list[Path] | None = None) -> None:
     fold_dir = Path(run_dir) / f"fold{k}"
     if all((fold_dir / f"oof_{v}.json").is_file() for v in VARIANTS):
         log.info("fold %d already done", k)
@@ -71,7 +73,7 @@ def run_fold(k: int, articles: list[LabelledArticle], run_dir: Path, cfg: TrainC
     held_out = [a for a in articles if folds[a.id] == k]
     weights = fold_dir / "weights.safetensors"
     if not weights.is_file():
-        train(train_set, fold_dir, cfg)
+        train_model(train_set, fold_dir, cfg, unlabelled)
     onnx_dir = fold_dir / "onnx"
     if not (onnx_dir / VARIANTS["int8"]).is_file():
         export_onnx(weights, onnx_dir)
