@@ -223,14 +223,6 @@ def evaluate(
     typer.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
 
-DEFAULT_SILVER_SHARE = 0.4
-UnlabelledOption = Annotated[Optional[list[Path]], typer.Option(
-    "--unlabelled", help="Unlabelled news for self-training: folders of .txt articles or SemEval-2019 hyperpartisan "
-    ".xml files (repeat for several). Without it, one model is trained on PTC alone.")]
-SilverShareOption = Annotated[float, typer.Option(
-    "--silver-share", min=0.0, help="Teacher-labelled windows added per epoch, as a share of the PTC windows.")]
-
-
 @app.command()
 def train(
     data: Annotated[Path, typer.Option("--data", help="PTC folder holding train-articles/ and train-task-flc-tc.labels.")] = Path("../shared/data/ptc"),
@@ -243,15 +235,12 @@ def train(
     max_articles: Annotated[Optional[int], typer.Option("--max-articles", help="Train on the first N articles only (smoke tests).")] = None,
     max_steps: Annotated[Optional[int], typer.Option("--max-steps", help="Stop after N optimizer steps (smoke tests).")] = None,
     version: Annotated[Optional[str], typer.Option("--version", help="Model version string (default: date-based).")] = None,
-    unlabelled: UnlabelledOption = None,
-    silver_share: SilverShareOption = DEFAULT_SILVER_SHARE,
 ) -> None:
     """Fine-tune the model on PTC and write a shippable bundle (needs the [train] extra)."""
     from .train.cli import run_train
 
     run_train(data=data, out=out, work=work, settings=settings, epochs=epochs, seed=seed, threads=threads,
-              max_articles=max_articles, max_steps=max_steps, version=version,
-              unlabelled=unlabelled, silver_share=silver_share)
+              max_articles=max_articles, max_steps=max_steps, version=version)
 
 
 @app.command()
@@ -262,14 +251,11 @@ def crossval(
     threads: Annotated[int, typer.Option(help="CPU threads for this process.")] = 2,
     results: Annotated[Path, typer.Option("--results", help="Where to write cv_results.json once all 5 folds are done.")] = Path("cv_results.json"),
     partial: Annotated[bool, typer.Option("--partial", help="Score the folds done so far (results say which).")] = False,
-    unlabelled: UnlabelledOption = None,
-    silver_share: SilverShareOption = DEFAULT_SILVER_SHARE,
 ) -> None:
     """5-fold cross-validation by article (fp32 and int8), then threshold tuning and scores."""
     from .train.cli import run_crossval
 
-    run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial,
-                 unlabelled=unlabelled, silver_share=silver_share)
+    run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial)
 
 
 @app.command()

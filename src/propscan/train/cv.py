@@ -20,8 +20,7 @@ from ..bundle import load_bundle
 from ..predict import Predictor, candidate_spans
 from ..ptc import LabelledArticle
 from .export import export_onnx, write_model_card_json
-from .loop import TrainConfig
-from .selftrain import train_model
+from .loop import TrainConfig, train
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +61,7 @@ def out_of_fold(predictor: Predictor, articles: list[LabelledArticle], chunk: in
     return result
 
 
-def run_fold(k: int, articles: list[LabelledArticle], run_dir: Path, cfg: TrainConfig,
-             unlabelled: list[Path] | None = None) -> None:
+def run_fold(k: int, articles: list[LabelledArticle], run_dir: Path, cfg: TrainConfig) -> None:
     fold_dir = Path(run_dir) / f"fold{k}"
     if all((fold_dir / f"oof_{v}.json").is_file() for v in VARIANTS):
         log.info("fold %d already done", k)
@@ -73,7 +71,7 @@ def run_fold(k: int, articles: list[LabelledArticle], run_dir: Path, cfg: TrainC
     held_out = [a for a in articles if folds[a.id] == k]
     weights = fold_dir / "weights.safetensors"
     if not weights.is_file():
-        train_model(train_set, fold_dir, cfg, unlabelled)
+        train(train_set, fold_dir, cfg)
     onnx_dir = fold_dir / "onnx"
     if not (onnx_dir / VARIANTS["int8"]).is_file():
         export_onnx(weights, onnx_dir)

@@ -37,7 +37,6 @@ class TrainConfig:
     span_weight: float = 1.0
     seed: int = 13
     threads: int = 2
-    silver_share: float = 0.0  # teacher-labelled windows per epoch, as a share of the gold windows
     max_steps: int | None = None  # for smoke tests
 
 
@@ -64,22 +63,6 @@ def make_batches(examples: list[WindowExample], size: int, rng: random.Random) -
     return batches
 
 
-def bio_loss(bio_logits: torch.Tensor, bio: torch.Tensor, batch: list[WindowExample]) -> torch.Tensor:
-    """Cross-entropy against gold tags, or against a teacher's soft (n, 3) tags on silver windows."""
-    if all(ex.bio.ndim == 1 for ex in batch):
-        return nn.functional.cross_entropy(bio_logits.reshape(-1, 3), bio.reshape(-1), ignore_index=-100)
-    target = torch.zeros(bio_logits.shape)
-    for r, ex in enumerate(batch):
-        n = len(ex.ids)
-        if ex.bio.ndim == 2:
-            target[r, 1 : n + 1] = torch.from_numpy(ex.bio)
-        else:
-            target[r, 1 : n + 1] = nn.functional.one_hot(torch.from_numpy(ex.bio), 3).float()
-    per_token = -(target * torch.log_softmax(bio_logits, dim=-1)).sum(-1)
-    counted = target.sum(-1) > 0
-    return per_token[counted].sum() / counted.sum()
-
-
 def batch_loss(net: PropNet, batch: list[WindowExample], cfg: TrainConfig, weights: torch.Tensor) -> torch.Tensor:
     ids, mask = batch_arrays([ex.ids for ex in batch])
     ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
@@ -90,11 +73,10 @@ def batch_loss(net: PropNet, batch: list[WindowExample], cfg: TrainConfig, weigh
     tech_mask = torch.zeros((len(batch), width, 1))
     for r, ex in enumerate(batch):
         n = len(ex.ids)
-        if ex.bio.ndim == 1:
-            bio[r, 1 : n + 1] = torch.from_numpy(ex.bio)
+        bio[r, 1 : n + 1] = torch.from_numpy(ex.bio)
         tech[r, 1 : n + 1] = torch.from_numpy(ex.tech)
         tech_mask[r, 1 : n + 1] = 1.0
-    loss = bio_loss(bio_logits, bio, batch)
+    loss = nn.functional.cross_entropy(bio_logits.reshape(-1, 3), bio.reshape(-1), ignore_index=-100)
     aux = nn.functional.binary_cross_entropy_with_logits(tech_logits, tech, reduction="none")
     loss = loss + cfg.aux_weight * (aux * tech_mask).sum() / (tech_mask.sum() * len(techniques.NAMES))
     rows, firsts, stops, feats, targets = [], [], [], [], []
@@ -115,13 +97,8 @@ def batch_loss(net: PropNet, batch: list[WindowExample], cfg: TrainConfig, weigh
     return loss
 
 
-def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | None = None,
-          silver: list[WindowExample] | None = None) -> Path:
-    """Fine-tune on ``articles`` and save weights + config to ``out_dir``; returns the weights path.
-
-    ``silver`` windows (teacher-labelled, see silver.py) join each epoch's batches, a fresh
-    ``cfg.silver_share`` of the gold window count per epoch.
-    """
+def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | None = None) -> Path:
+    """Fine-tune on ``articles`` and save weights + config to ``out_dir``; returns the weights path."""
     from transformers import AutoModel
 
     cfg = cfg or TrainConfig()
@@ -145,11 +122,7 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
         [{"params": enc_params, "lr": cfg.lr}, {"params": head_params, "lr": cfg.head_lr}],
         weight_decay=cfg.weight_decay,
     )
-    silver = silver or []
-    per_epoch_silver = min(len(silver), round(cfg.silver_share * len(examples))) if silver else 0
-    silver = silver[:]
-    rng.shuffle(silver)  # consumes nothing when empty, so gold-only runs stay as they were
-    steps_per_epoch = math.ceil((len(examples) + per_epoch_silver) / cfg.batch_size)
+    steps_per_epoch = math.ceil(len(examples) / cfg.batch_size)
     total = max(1, int(steps_per_epoch * cfg.epochs))
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
@@ -160,14 +133,9 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
     net.train()
     t0 = time.time()
     step, running = 0, 0.0
-    log.info("training on %d articles, %d windows (+%d silver per epoch), %d steps",
-             len(articles), len(examples), per_epoch_silver, total)
-    epoch = 0
+    log.info("training on %d articles, %d windows, %d steps", len(articles), len(examples), total)
     while step < total:
-        first = (epoch * per_epoch_silver) % max(1, len(silver))
-        extra = (silver + silver)[first : first + per_epoch_silver]
-        epoch += 1
-        for batch in make_batches(examples + extra, cfg.batch_size, rng):
+        for batch in make_batches(examples, cfg.batch_size, rng):
             loss = batch_loss(net, batch, cfg, weights)
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -188,7 +156,6 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
         "config": asdict(cfg),
         "articles": len(articles),
         "windows": len(examples),
-        "silver_windows_per_epoch": per_epoch_silver,
         "steps": total,
         "seconds": round(time.time() - t0, 1),
         "torch": torch.__version__,
