@@ -52,3 +52,14 @@ def test_missing_model_folder_is_a_clear_error(tmp_path):
 )
 def test_language_detection(text, lang):
     assert detect_language(text) == lang
+
+
+def test_per_technique_settings_survive_model_json():
+    import json
+
+    from propscan.bundle import Settings
+
+    tuned = Settings(si_join_words=2, channels={"Loaded_Language": [0.2, 0.1]}, label_min={"Slogans": 0.4})
+    again = Settings.from_dict(json.loads(json.dumps(tuned.__dict__)))
+    assert again == tuned and isinstance(again.si_join_words, int)
+    assert Settings.from_dict({}).channels == {} and Settings.from_dict({}).label_min == {}

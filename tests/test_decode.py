@@ -62,3 +62,34 @@ def test_decode_grows_a_confident_core_over_its_uncertain_edges():
     # an uncertain run with no confident token is not a span, however far spans may grow
     assert "maybe" not in " ".join(words(decode_spans(sc, 0.5, extend=0.3)))
     assert words(decode_spans(sc, 0.3)) == ["utterly disgraceful mob", "maybe"]
+
+
+def test_a_technique_channel_is_decoded_on_its_own_probabilities():
+    from propscan import techniques
+    from propscan.decode import channel_spans
+
+    sc = _scores([("the", 0.9), ("vile", 0.9), ("traitors", 0.9), ("again", 0.9), ("lied", 0.9)])
+    k = techniques.INDEX["Name_Calling,Labeling"]
+    sc.tech[:, k] = [0.05, 0.3, 0.7, 0.1, 0.02]  # the inside-probability above must not matter
+    words = lambda spans: [sc.text[s:e] for s, e, _ in spans]  # noqa: E731
+    assert words(channel_spans(sc, k, 0.5)) == ["traitors"]
+    assert words(channel_spans(sc, k, 0.5, extend=0.25)) == ["vile traitors"]
+    assert channel_spans(sc, k, 0.5, extend=0.25)[0][2] == np.float32(0.5)  # mean over the span
+    assert channel_spans(sc, techniques.INDEX["Slogans"], 0.2) == []
+
+
+def test_labels_come_from_the_channel_or_the_classifier_above_its_minimum():
+    from propscan import techniques
+    from propscan.bundle import Settings
+    from propscan.predict import labelled_from_candidates, labelled_from_channels
+
+    row = np.zeros(14)
+    row[techniques.INDEX["Loaded_Language"]] = 0.55
+    row[techniques.INDEX["Doubt"]] = 0.45
+    spans, probs = [(0, 10, 0.8)], np.array([row])
+    plain = Settings(second_label=0.4)
+    assert [x.technique for x in labelled_from_candidates(spans, probs, plain)] == ["Loaded_Language", "Doubt"]
+    tuned = Settings(second_label=0.4, channels={"Loaded_Language": [0.2, 0.1]}, label_min={"Doubt": 0.5})
+    assert labelled_from_candidates(spans, probs, tuned) == []
+    from_channel = labelled_from_channels({"Loaded_Language": [(3, 8, 0.6)]}, tuned)
+    assert [(x.start, x.end, x.technique, x.confidence) for x in from_channel] == [(3, 8, "Loaded_Language", 0.6)]

@@ -12,7 +12,7 @@ from conftest import FIXTURES, run_cli
 from propscan import techniques
 from propscan.bundle import load_bundle
 from propscan.ptc import load_corpus
-from propscan.train.cv import EXTEND_GRID, GRID, candidates_key
+from propscan.train.cv import CHANNEL_GRID, EXTEND_GRID, GRID, candidates_key
 from propscan.train.tune import fit_platt, tune
 
 MINI = FIXTURES / "ptc_mini"
@@ -38,10 +38,10 @@ def test_train_refuses_a_folder_without_ptc_files(tmp_path):
     assert r.code != 0 and "train-articles" in r.err and "Traceback" not in r.err
 
 
-def test_tune_picks_thresholds_that_recover_gold():
-    """Synthetic out-of-fold predictions: spans come closest to gold at threshold 0.5 without
-    extension, and are exact only at 0.55 grown down by 0.1; tuning must find both steps."""
-    arts = load_corpus(MINI / "train-articles", MINI / "train-task-flc-tc.labels")
+def _synthetic_oof(arts, head_misnames=None, channel=None):
+    """Out-of-fold records where only the (0.55, 0.1) candidates match gold exactly. The span
+    classifier calls ``head_misnames`` spans Doubt; ``channel`` = (technique, threshold, extend)
+    is the one channel setting that finds that technique's gold spans."""
     oof = {}
     for a in arts:
         groups = sorted({(s, e) for _, s, e in a.spans})
@@ -53,12 +53,26 @@ def test_tune_picks_thresholds_that_recover_gold():
                 row = np.full(len(techniques.NAMES), 0.01)
                 for t, gs, ge in a.spans:
                     if (gs, ge) == (s, e):
-                        row[techniques.INDEX[t]] = 0.5
+                        row[techniques.INDEX["Doubt" if t == head_misnames else t]] = 0.5
                 spans.append([max(0, s - widen), e + widen, 0.9, list(row / row.sum())])
             cands[candidates_key(th, ext)] = spans
         oof[a.id] = {"candidates": cands,
                      "tc": [[s, e, [0.9 if t == n else 0.01 for n in techniques.NAMES]]
                             for s, e in groups for t in [next(t for t, gs, ge in a.spans if (gs, ge) == (s, e))]]}
+        if channel is not None:
+            name, th0, ext0 = channel
+            oof[a.id]["channels"] = {
+                n: {candidates_key(th, ext): [[s, e, 0.7] for t, s, e in a.spans if t == n]
+                    if (n, th, ext) == (name, th0, ext0) else [] for th, ext in CHANNEL_GRID}
+                for n in techniques.NAMES}
+    return oof
+
+
+def test_tune_picks_thresholds_that_recover_gold():
+    """Synthetic out-of-fold predictions: spans come closest to gold at threshold 0.5 without
+    extension, and are exact only at 0.55 grown down by 0.1; tuning must find both steps."""
+    arts = load_corpus(MINI / "train-articles", MINI / "train-task-flc-tc.labels")
+    oof = _synthetic_oof(arts)
     report = tune(oof, arts)
     settings = report["settings"]
     assert (settings["si_threshold"], settings["si_extend"]) == (0.55, 0.1)
@@ -66,6 +80,18 @@ def test_tune_picks_thresholds_that_recover_gold():
     assert report["si"]["f1"] > 0.6
     assert report["labelled"]["recall"] > 0.9
     assert report["tc_micro_f1"] >= 0.8
+    json.dumps(report)
+
+
+def test_tune_reads_a_technique_from_its_channel_when_the_classifier_misnames_it():
+    arts = load_corpus(MINI / "train-articles", MINI / "train-task-flc-tc.labels")
+    name = "Loaded_Language"
+    assert any(t == name for a in arts for t, _, _ in a.spans)
+    without = tune(_synthetic_oof(arts, head_misnames=name), arts)
+    assert without["settings"]["channels"] == {}  # no channel candidates: the classifier alone
+    report = tune(_synthetic_oof(arts, head_misnames=name, channel=(name, 0.3, 0.0)), arts)
+    assert report["settings"]["channels"][name] == [0.3, 0.0]
+    assert report["labelled"]["f1"] > without["labelled"]["f1"] + 0.05
     json.dumps(report)
 
 

@@ -27,11 +27,24 @@ class Settings:
     label_join_words: int = 0  # the same for labelled spans
     si_extend: float = 0.0  # SI spans grow over neighbouring tokens down to si_threshold - si_extend
     label_extend: float = 0.0  # the same for labelled spans
+    # technique -> [threshold, extend]: that technique's spans come from its own token channel
+    channels: dict[str, list[float]] = field(default_factory=dict)
+    # technique -> least span-head probability for the span classifier to name that technique
+    label_min: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, d: dict) -> Settings:
         fields = cls.__dataclass_fields__
-        known = {k: (int(v) if fields[k].type in ("int", int) else float(v)) for k, v in d.items() if k in fields}
+        known = {}
+        for k, v in d.items():
+            if k not in fields:
+                continue
+            if k == "channels":
+                known[k] = {str(t): [float(x) for x in pair] for t, pair in v.items()}
+            elif k == "label_min":
+                known[k] = {str(t): float(x) for t, x in v.items()}
+            else:
+                known[k] = int(v) if fields[k].type in ("int", int) else float(v)
         return cls(**known)
 
 

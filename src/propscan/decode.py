@@ -56,3 +56,23 @@ def merge_overlaps(spans: list[tuple[int, int, float]]) -> list[tuple[int, int, 
         else:
             out.append((s, e, p))
     return out
+
+
+def channel_spans(scores: TokenScores, channel: int, threshold: float, extend: float = 0.0) -> list[tuple[int, int, float]]:
+    """(start, end, mean probability) of runs of one technique's token channel, with the same
+    hysteresis as `decode_spans`. Word-level techniques (Loaded Language, Name Calling) are
+    marked more precisely by their own channel than by the span classifier's label."""
+    probs = scores.tech[:, channel]
+    offsets = scores.encoded.offsets
+    spans = []
+    first = None
+    for i in range(len(offsets) + 1):
+        on = i < len(offsets) and probs[i] >= threshold - extend
+        if first is not None and not on:
+            if probs[first:i].max() >= threshold:
+                s, e = snap_to_words(scores.text, offsets[first][0], offsets[i - 1][1])
+                spans.append((s, e, float(np.mean(probs[first:i]))))
+            first = None
+        if on and first is None:
+            first = i
+    return merge_overlaps(spans)

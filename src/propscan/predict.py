@@ -16,7 +16,7 @@ import numpy as np
 
 from . import techniques
 from .bundle import Bundle, Settings, load_bundle
-from .decode import decode_spans
+from .decode import channel_spans, decode_spans
 from .detect import Detector, TokenScores
 from .label import SpanLabeller
 
@@ -70,14 +70,30 @@ def join_fragments(text: str, spans, probs, max_gap_words: int):
 
 
 def labelled_from_candidates(spans, probs, settings: Settings) -> list[Labelled]:
-    """Top technique of each span, plus the runner-up when it is likely enough on its own."""
+    """Top technique of each span, plus the runner-up when it is likely enough on its own.
+
+    Techniques read from their own token channel (``settings.channels``) are left out here,
+    and a technique is named only when the classifier gives it ``settings.label_min`` or more.
+    """
     out = []
     for (s, e, p_span), row in zip(spans, probs):
         order = np.argsort(-row)
         picks = [order[0]] + [k for k in order[1:2] if row[k] >= settings.second_label]
         for k in picks:
+            name = techniques.NAMES[k]
+            if name in settings.channels or row[k] < settings.label_min.get(name, 0.0):
+                continue
             conf = calibrate(p_span * float(row[k]), settings.calib_a, settings.calib_b)
-            out.append(Labelled(s, e, techniques.NAMES[k], round(conf, 4)))
+            out.append(Labelled(s, e, name, round(conf, 4)))
+    return out
+
+
+def labelled_from_channels(channel_candidates: dict, settings: Settings) -> list[Labelled]:
+    """Spans of the channel-read techniques; ``channel_candidates`` maps technique -> (s, e, p)."""
+    out = []
+    for name, spans in channel_candidates.items():
+        for s, e, p in spans:
+            out.append(Labelled(s, e, name, round(calibrate(p, settings.calib_a, settings.calib_b), 4)))
     return out
 
 
@@ -114,7 +130,10 @@ class Predictor:
     def labelled(self, scores: TokenScores) -> list[Labelled]:
         spans, probs = candidate_spans(scores, self.labeller, self.settings.label_threshold, self.settings.label_extend)
         spans, probs = join_fragments(scores.text, spans, probs, self.settings.label_join_words)
-        return labelled_from_candidates(spans, probs, self.settings)
+        channels = {name: channel_spans(scores, techniques.INDEX[name], th, ext)
+                    for name, (th, ext) in self.settings.channels.items()}
+        out = labelled_from_candidates(spans, probs, self.settings) + labelled_from_channels(channels, self.settings)
+        return sorted(out, key=lambda x: (x.start, x.end, x.technique))
 
     def classify(self, scores: TokenScores, lines: list[tuple[int, int]]) -> list[str]:
         """TC: a technique for each given (start, end), in the given order."""

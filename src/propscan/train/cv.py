@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import techniques
 from ..bundle import load_bundle
+from ..decode import channel_spans
 from ..predict import Predictor, candidate_spans
 from ..ptc import LabelledArticle
 from .export import export_onnx, write_model_card_json
@@ -27,6 +29,8 @@ log = logging.getLogger(__name__)
 N_FOLDS = 5
 GRID = [round(x, 2) for x in np.arange(0.20, 0.71, 0.05)]
 EXTEND_GRID = [0.0, 0.1, 0.15, 0.2]
+# per-technique token channels: (threshold, extension) pairs tried for each technique
+CHANNEL_GRID = [(th, ext) for th in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5) for ext in (0.0, 0.1) if th - ext >= 0.05]
 
 
 def candidates_key(threshold: float, extend: float) -> str:
@@ -52,10 +56,16 @@ def out_of_fold(predictor: Predictor, articles: list[LabelledArticle], chunk: in
                 per_threshold[candidates_key(th, ext)] = [
                     [s, e, round(p, 5), [round(float(x), 5) for x in row]] for (s, e, p), row in zip(spans, probs)
                 ]
+            channels = {
+                name: {candidates_key(th, ext): [[s, e, round(p, 5)] for s, e, p in channel_spans(scores, k, th, ext)]
+                       for th, ext in CHANNEL_GRID}
+                for k, name in enumerate(techniques.NAMES)
+            }
             groups = sorted({(s, e) for _, s, e in art.spans})
             tc_probs = predictor.labeller.probabilities(scores, groups)
             result[art.id] = {
                 "candidates": per_threshold,
+                "channels": channels,
                 "tc": [[s, e, [round(float(x), 5) for x in row]] for (s, e), row in zip(groups, tc_probs)],
             }
     return result

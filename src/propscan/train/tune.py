@@ -12,13 +12,14 @@ import numpy as np
 
 from .. import techniques
 from ..bundle import Settings
-from ..evaluate.metrics import labelled_score, si_score, tc_score
-from ..predict import join_fragments, labelled_from_candidates, tc_labels
+from ..evaluate.metrics import f1_from, labelled_score, si_score, tc_score
+from ..predict import join_fragments, labelled_from_candidates, labelled_from_channels, tc_labels
 from ..ptc import LabelledArticle
-from .cv import EXTEND_GRID, GRID, candidates_key, gold_tables
+from .cv import CHANNEL_GRID, EXTEND_GRID, GRID, candidates_key, gold_tables
 
 SECOND_LABEL_GRID = [0.25, 0.3, 0.35, 0.4, 0.5, 1.01]
 JOIN_GRID = [0, 1, 2, 3, 5, 8, 12]
+LABEL_MIN_GRID = [0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
 
 
 def _candidates(rec: dict, threshold: float, text: str, join_words: int, extend: float = 0.0):
@@ -33,8 +34,51 @@ def _labelled(oof: dict, settings: Settings, texts: dict) -> dict:
     for aid, rec in oof.items():
         spans, probs = _candidates(rec, settings.label_threshold, texts[aid], settings.label_join_words,
                                    settings.label_extend)
-        out[aid] = [(x.technique, x.start, x.end, x.confidence) for x in labelled_from_candidates(spans, probs, settings)]
+        channels = {name: rec["channels"][name][candidates_key(th, ext)] for name, (th, ext) in settings.channels.items()}
+        found = labelled_from_candidates(spans, probs, settings) + labelled_from_channels(channels, settings)
+        out[aid] = [(x.technique, x.start, x.end, x.confidence) for x in found]
     return out
+
+
+def _per_technique(oof: dict, settings: Settings, texts: dict, gold_lab: dict) -> None:
+    """Choose, technique by technique, where its labelled spans come from: the span classifier
+    (naming it only above a minimum probability) or the technique's own token channel (at a
+    threshold). Greedy rounds over the pooled labelled F1; sets ``settings.channels``/``label_min``.
+    """
+    named = {}  # (technique, s, e, classifier probability) of every span-classifier label
+    for aid, rec in oof.items():
+        spans, probs = _candidates(rec, settings.label_threshold, texts[aid], settings.label_join_words,
+                                   settings.label_extend)
+        named[aid] = []
+        for (s, e, _), row in zip(spans, probs):
+            order = np.argsort(-row)
+            for k in [order[0]] + [k for k in order[1:2] if row[k] >= settings.second_label]:
+                named[aid].append((techniques.NAMES[k], s, e, float(row[k])))
+    credits = {}  # (technique, option) -> raw sums of that technique's labelled score
+    for name in techniques.NAMES:
+        gold = {aid: [g for g in gold_lab[aid] if g[0] == name] for aid in oof}
+        options = {("min", m): {aid: [(t, s, e) for t, s, e, r in v if t == name and r >= m] for aid, v in named.items()}
+                   for m in LABEL_MIN_GRID}
+        for th, ext in CHANNEL_GRID:
+            options[("channel", th, ext)] = {
+                aid: [(name, s, e) for s, e, _ in rec["channels"][name][candidates_key(th, ext)]] for aid, rec in oof.items()}
+        for opt, pred in options.items():
+            r = labelled_score(pred, gold)[1].get(name)
+            n_pred = sum(len(v) for v in pred.values())
+            n_gold = sum(len(v) for v in gold.values())
+            credits[(name, opt)] = (r.p_credit, r.n_pred, r.r_credit, r.n_gold) if r else (0.0, n_pred, 0.0, n_gold)
+
+    def pooled(choice: dict) -> float:
+        sums = np.sum([credits[(name, opt)] for name, opt in choice.items()], axis=0)
+        return f1_from(sums[0], int(sums[1]), sums[2], int(sums[3])).f1
+
+    choice = {name: ("min", 0.0) for name in techniques.NAMES}
+    options = sorted({opt for _, opt in credits})
+    for _ in range(3):
+        for name in techniques.NAMES:
+            choice[name] = max(options, key=lambda o: (pooled({**choice, name: o}), o == choice[name]))
+    settings.channels = {n: [o[1], o[2]] for n, o in choice.items() if o[0] == "channel"}
+    settings.label_min = {n: o[1] for n, o in choice.items() if o[0] == "min" and o[1] > 0}
 
 
 def _extended(threshold: float) -> list[tuple[float, float]]:
@@ -120,6 +164,8 @@ def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
     second = max(SECOND_LABEL_GRID, key=lambda x: lab_f1(
         Settings(**base, label_threshold=th, label_join_words=join, label_extend=ext, second_label=x)))
     settings = Settings(**base, label_threshold=th, label_join_words=join, label_extend=ext, second_label=second)
+    if all("channels" in rec for rec in oof.values()):  # predictions made before channels existed have none
+        _per_technique(oof, settings, texts, gold_lab)
     raw_pred = _labelled(oof, settings, texts)
     conf, correct = _correctness(raw_pred, gold_lab)
     settings.calib_a, settings.calib_b = fit_platt(conf, correct)
