@@ -72,11 +72,22 @@ def _per_technique(oof: dict, settings: Settings, texts: dict, gold_lab: dict) -
         sums = np.sum([credits[(name, opt)] for name, opt in choice.items()], axis=0)
         return f1_from(sums[0], int(sums[1]), sums[2], int(sums[3])).f1
 
+    def own_f1(name: str, opt: tuple) -> float:
+        return pooled({name: opt})
+
+    # A channel may stand in for the classifier only where it names the technique better on its
+    # own; otherwise "read it from a channel at a high threshold" would just switch a technique
+    # off (Repetition, which only the classifier's article features can see) to lift the pool.
+    options = {}
+    for name in techniques.NAMES:
+        mins = [("min", m) for m in LABEL_MIN_GRID]
+        channels = [("channel", th, ext) for th, ext in CHANNEL_GRID]
+        better = max(own_f1(name, o) for o in channels) > own_f1(name, ("min", 0.0))
+        options[name] = mins + (channels if better else [])
     choice = {name: ("min", 0.0) for name in techniques.NAMES}
-    options = sorted({opt for _, opt in credits})
     for _ in range(3):
         for name in techniques.NAMES:
-            choice[name] = max(options, key=lambda o: (pooled({**choice, name: o}), o == choice[name]))
+            choice[name] = max(options[name], key=lambda o: (pooled({**choice, name: o}), o == choice[name]))
     settings.channels = {n: [o[1], o[2]] for n, o in choice.items() if o[0] == "channel"}
     settings.label_min = {n: o[1] for n, o in choice.items() if o[0] == "min" and o[1] > 0}
 
