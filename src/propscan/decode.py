@@ -29,17 +29,29 @@ def decode_spans(scores: TokenScores, threshold: float, extend: float = 0.0) -> 
     *begins* a span (B more likely than I, and confident) starts a new one inside a run.
     """
     inside = scores.inside
+    begins = (scores.bio[:, 1] > scores.bio[:, 2]) & (inside >= threshold)
+    return _hysteresis_runs(scores, inside, threshold, extend, begins)
+
+
+def channel_spans(scores: TokenScores, channel: int, threshold: float, extend: float = 0.0) -> list[tuple[int, int, float]]:
+    """(start, end, mean probability) of runs of one technique's token channel, with the same
+    hysteresis as `decode_spans`. Word-level techniques (Loaded Language, Name Calling) are
+    marked more precisely by their own channel than by the span classifier's label."""
+    return _hysteresis_runs(scores, scores.tech[:, channel], threshold, extend)
+
+
+def _hysteresis_runs(scores: TokenScores, probs: np.ndarray, threshold: float, extend: float,
+                     begins: np.ndarray | None = None) -> list[tuple[int, int, float]]:
     offsets = scores.encoded.offsets
-    low = threshold - extend
     spans = []
     first = None
     for i in range(len(offsets) + 1):
-        on = i < len(offsets) and inside[i] >= low
-        starts_new = on and first is not None and scores.bio[i, 1] > scores.bio[i, 2] and inside[i] >= threshold
+        on = i < len(offsets) and probs[i] >= threshold - extend
+        starts_new = on and first is not None and begins is not None and bool(begins[i])
         if first is not None and (not on or starts_new):
-            if inside[first:i].max() >= threshold:
+            if probs[first:i].max() >= threshold:
                 s, e = snap_to_words(scores.text, offsets[first][0], offsets[i - 1][1])
-                spans.append((s, e, float(np.mean(inside[first:i]))))
+                spans.append((s, e, float(np.mean(probs[first:i]))))
             first = None
         if on and first is None:
             first = i
@@ -57,22 +69,3 @@ def merge_overlaps(spans: list[tuple[int, int, float]]) -> list[tuple[int, int, 
             out.append((s, e, p))
     return out
 
-
-def channel_spans(scores: TokenScores, channel: int, threshold: float, extend: float = 0.0) -> list[tuple[int, int, float]]:
-    """(start, end, mean probability) of runs of one technique's token channel, with the same
-    hysteresis as `decode_spans`. Word-level techniques (Loaded Language, Name Calling) are
-    marked more precisely by their own channel than by the span classifier's label."""
-    probs = scores.tech[:, channel]
-    offsets = scores.encoded.offsets
-    spans = []
-    first = None
-    for i in range(len(offsets) + 1):
-        on = i < len(offsets) and probs[i] >= threshold - extend
-        if first is not None and not on:
-            if probs[first:i].max() >= threshold:
-                s, e = snap_to_words(scores.text, offsets[first][0], offsets[i - 1][1])
-                spans.append((s, e, float(np.mean(probs[first:i]))))
-            first = None
-        if on and first is None:
-            first = i
-    return merge_overlaps(spans)
