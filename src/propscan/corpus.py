@@ -37,9 +37,8 @@ def predict_articles(predictor: Predictor, items: list[tuple[str, Path, list[tup
     """
     out = []
     for (aid, _, tc_spans), scores in zip(items, predictor.score([read_article_text(p) for _, p, _ in items])):
-        labelled = sorted(predictor.labelled(scores), key=lambda x: (x.start, x.end, x.technique))
         tc = predictor.classify(scores, tc_spans) if tc_spans else []
-        out.append(ArticlePrediction(aid, predictor.si(scores), labelled, tc))
+        out.append(ArticlePrediction(aid, predictor.si(scores), predictor.labelled(scores), tc))
     return out
 
 

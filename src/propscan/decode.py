@@ -68,4 +68,3 @@ def merge_overlaps(spans: list[tuple[int, int, float]]) -> list[tuple[int, int, 
         else:
             out.append((s, e, p))
     return out
-

@@ -69,6 +69,12 @@ def join_fragments(text: str, spans, probs, max_gap_words: int):
     return [tuple(x) for x in out_spans], np.stack(out_probs)
 
 
+def named_techniques(row: np.ndarray, second_label: float) -> list[int]:
+    """Indices of a span's top technique, plus the runner-up when it is likely enough on its own."""
+    order = np.argsort(-row)
+    return [int(order[0])] + [int(k) for k in order[1:2] if row[k] >= second_label]
+
+
 def labelled_from_candidates(spans, probs, settings: Settings) -> list[Labelled]:
     """Top technique of each span, plus the runner-up when it is likely enough on its own.
 
@@ -77,9 +83,7 @@ def labelled_from_candidates(spans, probs, settings: Settings) -> list[Labelled]
     """
     out = []
     for (s, e, p_span), row in zip(spans, probs):
-        order = np.argsort(-row)
-        picks = [order[0]] + [k for k in order[1:2] if row[k] >= settings.second_label]
-        for k in picks:
+        for k in named_techniques(row, settings.second_label):
             name = techniques.NAMES[k]
             if name in settings.channels or row[k] < settings.label_min.get(name, 0.0):
                 continue
@@ -128,6 +132,7 @@ class Predictor:
         return [(s, e) for s, e, _ in spans]
 
     def labelled(self, scores: TokenScores) -> list[Labelled]:
+        """Labelled spans (classifier-named and channel-read), sorted by start, end, technique."""
         spans, probs = candidate_spans(scores, self.labeller, self.settings.label_threshold, self.settings.label_extend)
         spans, probs = join_fragments(scores.text, spans, probs, self.settings.label_join_words)
         channels = {name: channel_spans(scores, techniques.INDEX[name], th, ext)

@@ -13,7 +13,7 @@ import numpy as np
 from .. import techniques
 from ..bundle import Settings
 from ..evaluate.metrics import f1_from, labelled_score, si_score, tc_score
-from ..predict import join_fragments, labelled_from_candidates, labelled_from_channels, tc_labels
+from ..predict import join_fragments, labelled_from_candidates, labelled_from_channels, named_techniques, tc_labels
 from ..ptc import LabelledArticle
 from .cv import CHANNEL_GRID, EXTEND_GRID, GRID, candidates_key, gold_tables
 
@@ -51,8 +51,7 @@ def _per_technique(oof: dict, settings: Settings, texts: dict, gold_lab: dict) -
                                    settings.label_extend)
         named[aid] = []
         for (s, e, _), row in zip(spans, probs):
-            order = np.argsort(-row)
-            for k in [order[0]] + [k for k in order[1:2] if row[k] >= settings.second_label]:
+            for k in named_techniques(row, settings.second_label):
                 named[aid].append((techniques.NAMES[k], s, e, float(row[k])))
     credits = {}  # (technique, option) -> raw sums of that technique's labelled score
     for name in techniques.NAMES:
