@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,20 +25,23 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=ROOT / "cv-work")
     ap.add_argument("--folds", default="0,1,2,3,4")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--lr", type=float, default=None, help="encoder learning rate (default: the shipped recipe's)")
+    ap.add_argument("--results", type=Path, default=RESULTS)
     ap.add_argument("--report-only", action="store_true", help="print the saved results without running folds")
     ap.add_argument("--partial", action="store_true", help="score the folds done so far")
     args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")  # shows the folds' progress
     if not args.report_only:
         from propscan.train.cli import run_crossval
 
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        args.results.parent.mkdir(parents=True, exist_ok=True)
         if run_crossval(data=args.data, work=args.work, folds=args.folds, threads=args.threads,
-                        results=RESULTS, partial=args.partial) is None:
+                        results=args.results, partial=args.partial, lr=args.lr) is None:
             print("not all folds are done yet; run the remaining folds, then --report-only")
             return
     from propscan.train.card import cv_tables
 
-    print(cv_tables(json.loads(RESULTS.read_text())))
+    print(cv_tables(json.loads(args.results.read_text())))
 
 
 if __name__ == "__main__":

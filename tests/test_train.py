@@ -22,8 +22,9 @@ MINI = FIXTURES / "ptc_mini"
 def test_train_smoke_writes_a_loadable_bundle(tmp_path):
     out, work = tmp_path / "model", tmp_path / "work"
     r = run_cli("train", "--data", str(MINI), "--out", str(out), "--work", str(work),
-                "--max-steps", "2", "--version", "smoke-test", "--threads", "2")
+                "--max-steps", "2", "--version", "smoke-test", "--threads", "2", "--lr", "3e-5")
     assert r.code == 0, r.err
+    assert json.loads((work / "train.json").read_text())["config"]["lr"] == 3e-5  # the option reaches the trainer
     bundle = load_bundle(out)
     assert bundle.version == "smoke-test"
     card = (out / "MODEL_CARD.md").read_text()

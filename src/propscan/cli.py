@@ -230,6 +230,7 @@ def train(
     work: Annotated[Path, typer.Option("--work", help="Folder for weights and the fp32 graph (not shipped).")] = Path("train-work"),
     settings: Annotated[Optional[Path], typer.Option("--settings", help="cv_results.json from `propscan crossval`: thresholds and calibration to ship.")] = None,
     epochs: Annotated[float, typer.Option(help="Training epochs.")] = 5.0,
+    lr: Annotated[Optional[float], typer.Option("--lr", help="Encoder learning rate (default: the shipped recipe's).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     threads: Annotated[int, typer.Option(help="CPU threads for torch.")] = 2,
     max_articles: Annotated[Optional[int], typer.Option("--max-articles", help="Train on the first N articles only (smoke tests).")] = None,
@@ -239,7 +240,7 @@ def train(
     """Fine-tune the model on PTC and write a shippable bundle (needs the [train] extra)."""
     from .train.cli import run_train
 
-    run_train(data=data, out=out, work=work, settings=settings, epochs=epochs, seed=seed, threads=threads,
+    run_train(data=data, out=out, work=work, settings=settings, epochs=epochs, lr=lr, seed=seed, threads=threads,
               max_articles=max_articles, max_steps=max_steps, version=version)
 
 
@@ -251,11 +252,12 @@ def crossval(
     threads: Annotated[int, typer.Option(help="CPU threads for this process.")] = 2,
     results: Annotated[Path, typer.Option("--results", help="Where to write cv_results.json once all 5 folds are done.")] = Path("cv_results.json"),
     partial: Annotated[bool, typer.Option("--partial", help="Score the folds done so far (results say which).")] = False,
+    lr: Annotated[Optional[float], typer.Option("--lr", help="Encoder learning rate (default: the shipped recipe's).")] = None,
 ) -> None:
     """5-fold cross-validation by article (fp32 and int8), then threshold tuning and scores."""
     from .train.cli import run_crossval
 
-    run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial)
+    run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial, lr=lr)
 
 
 @app.command()

@@ -40,6 +40,11 @@ class TrainConfig:
     max_steps: int | None = None  # for smoke tests
 
 
+def recipe(**overrides) -> TrainConfig:
+    """The shipped recipe with the options a command line gave (None keeps the default)."""
+    return TrainConfig(**{k: v for k, v in overrides.items() if v is not None})
+
+
 def class_weights(examples: list[WindowExample]) -> torch.Tensor:
     """Inverse square-root frequency weights, so rare techniques are not drowned out."""
     counts = np.ones(len(techniques.NAMES))
