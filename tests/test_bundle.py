@@ -59,9 +59,7 @@ def test_per_technique_settings_survive_model_json():
 
     from propscan.bundle import Settings
 
-    tuned = Settings(si_join_words=2, channels={"Loaded_Language": [0.2, 0.1]}, label_min={"Slogans": 0.4},
-                     with_classifier=["Loaded_Language"])
+    tuned = Settings(si_join_words=2, channels={"Loaded_Language": [0.2, 0.1]}, label_min={"Slogans": 0.4})
     again = Settings.from_dict(json.loads(json.dumps(tuned.__dict__)))
     assert again == tuned and isinstance(again.si_join_words, int)
     assert Settings.from_dict({}).channels == {} and Settings.from_dict({}).label_min == {}
-    assert Settings.from_dict({}).with_classifier == []

@@ -93,17 +93,3 @@ def test_labels_come_from_the_channel_or_the_classifier_above_its_minimum():
     assert labelled_from_candidates(spans, probs, tuned) == []
     from_channel = labelled_from_channels({"Loaded_Language": [(3, 8, 0.6)]}, tuned)
     assert [(x.start, x.end, x.technique, x.confidence) for x in from_channel] == [(3, 8, "Loaded_Language", 0.6)]
-    both = Settings(second_label=0.4, channels={"Loaded_Language": [0.2, 0.1]}, with_classifier=["Loaded_Language"],
-                    label_min={"Loaded_Language": 0.5})
-    assert [x.technique for x in labelled_from_candidates(spans, probs, both)] == ["Loaded_Language", "Doubt"]
-    both.label_min["Loaded_Language"] = 0.6
-    assert [x.technique for x in labelled_from_candidates(spans, probs, both)] == ["Doubt"]
-
-
-def test_overlapping_spans_of_one_technique_become_one():
-    from propscan.predict import Labelled, merge_same_technique
-
-    found = [Labelled(5, 12, "Doubt", 0.3), Labelled(0, 8, "Doubt", 0.6), Labelled(2, 6, "Slogans", 0.4),
-             Labelled(12, 15, "Doubt", 0.2)]
-    assert merge_same_technique(found) == [Labelled(0, 12, "Doubt", 0.6), Labelled(2, 6, "Slogans", 0.4),
-                                           Labelled(12, 15, "Doubt", 0.2)]

@@ -96,31 +96,6 @@ def test_tune_reads_a_technique_from_its_channel_when_the_classifier_misnames_it
     json.dumps(report)
 
 
-def test_tune_reads_a_technique_from_both_sources_when_each_finds_part_of_it():
-    """The classifier names only the odd-numbered Loaded Language spans, the channel only the
-    even-numbered ones: both together find them all, so tuning must keep both."""
-    arts = load_corpus(MINI / "train-articles", MINI / "train-task-flc-tc.labels")
-    name, k_name, k_doubt = "Loaded_Language", techniques.INDEX["Loaded_Language"], techniques.INDEX["Doubt"]
-    oof = _synthetic_oof(arts, channel=(name, 0.3, 0.0))
-    for a in arts:
-        gold = sorted((s, e) for t, s, e in a.spans if t == name)
-        even = set(gold[::2])
-        rec = oof[a.id]
-        rec["channels"][name][candidates_key(0.3, 0.0)] = [c for c in rec["channels"][name][candidates_key(0.3, 0.0)]
-                                                           if (c[0], c[1]) in even]
-        for cands in rec["candidates"].values():
-            for c in cands:
-                if (c[0], c[1]) in even:  # the exact candidates; wider ones overlap it, leave them
-                    c[3][k_doubt] += c[3][k_name]
-                    c[3][k_name] = 0.0
-    assert sum(t == name for a in arts for t, _, _ in a.spans) >= 2  # some for each source
-    report = tune(oof, arts)
-    assert report["settings"]["channels"][name] == [0.3, 0.0]
-    assert name in report["settings"]["with_classifier"]
-    assert report["per_technique"][name]["labelled_f1"] > 0.9
-    json.dumps(report)
-
-
 def test_platt_scaling_learns_a_monotone_map():
     rng = np.random.default_rng(0)
     raw = rng.uniform(0.01, 0.99, 2000)

@@ -78,16 +78,14 @@ def named_techniques(row: np.ndarray, second_label: float) -> list[int]:
 def labelled_from_candidates(spans, probs, settings: Settings) -> list[Labelled]:
     """Top technique of each span, plus the runner-up when it is likely enough on its own.
 
-    Techniques read only from their own token channel (``settings.channels`` and not
-    ``settings.with_classifier``) are left out here, and a technique is named only when the
-    classifier gives it ``settings.label_min`` or more.
+    Techniques read from their own token channel (``settings.channels``) are left out here,
+    and a technique is named only when the classifier gives it ``settings.label_min`` or more.
     """
     out = []
     for (s, e, p_span), row in zip(spans, probs):
         for k in named_techniques(row, settings.second_label):
             name = techniques.NAMES[k]
-            channel_only = name in settings.channels and name not in settings.with_classifier
-            if channel_only or row[k] < settings.label_min.get(name, 0.0):
+            if name in settings.channels or row[k] < settings.label_min.get(name, 0.0):
                 continue
             conf = calibrate(p_span * float(row[k]), settings.calib_a, settings.calib_b)
             out.append(Labelled(s, e, name, round(conf, 4)))
@@ -101,22 +99,6 @@ def labelled_from_channels(channel_candidates: dict, settings: Settings) -> list
         for s, e, p in spans:
             out.append(Labelled(s, e, name, round(calibrate(p, settings.calib_a, settings.calib_b), 4)))
     return out
-
-
-def merge_same_technique(found: list[Labelled]) -> list[Labelled]:
-    """One span where spans of one technique overlap (a channel's and the classifier's), with the
-    higher confidence; sorted by start, end, technique. The scorer merges them the same way."""
-    out: list[Labelled] = []
-    last: dict[str, int] = {}  # technique -> index in out of its latest span
-    for x in sorted(found, key=lambda x: (x.start, x.end, x.technique)):
-        i = last.get(x.technique)
-        if i is not None and x.start < out[i].end:
-            prev = out[i]
-            out[i] = Labelled(prev.start, max(prev.end, x.end), x.technique, max(prev.confidence, x.confidence))
-        else:
-            last[x.technique] = len(out)
-            out.append(x)
-    return sorted(out, key=lambda x: (x.start, x.end, x.technique))
 
 
 def tc_labels(probs: np.ndarray, groups: list[list[int]]) -> list[str]:
@@ -155,8 +137,8 @@ class Predictor:
         spans, probs = join_fragments(scores.text, spans, probs, self.settings.label_join_words)
         channels = {name: channel_spans(scores, techniques.INDEX[name], th, ext)
                     for name, (th, ext) in self.settings.channels.items()}
-        return merge_same_technique(labelled_from_candidates(spans, probs, self.settings)
-                                    + labelled_from_channels(channels, self.settings))
+        out = labelled_from_candidates(spans, probs, self.settings) + labelled_from_channels(channels, self.settings)
+        return sorted(out, key=lambda x: (x.start, x.end, x.technique))
 
     def classify(self, scores: TokenScores, lines: list[tuple[int, int]]) -> list[str]:
         """TC: a technique for each given (start, end), in the given order."""

@@ -13,8 +13,7 @@ import numpy as np
 from .. import techniques
 from ..bundle import Settings
 from ..evaluate.metrics import f1_from, labelled_score, si_score, tc_score
-from ..predict import (join_fragments, labelled_from_candidates, labelled_from_channels, merge_same_technique,
-                       named_techniques, tc_labels)
+from ..predict import join_fragments, labelled_from_candidates, labelled_from_channels, named_techniques, tc_labels
 from ..ptc import LabelledArticle
 from .cv import CHANNEL_GRID, EXTEND_GRID, GRID, candidates_key, gold_tables
 
@@ -36,17 +35,15 @@ def _labelled(oof: dict, settings: Settings, texts: dict) -> dict:
         spans, probs = _candidates(rec, settings.label_threshold, texts[aid], settings.label_join_words,
                                    settings.label_extend)
         channels = {name: rec["channels"][name][candidates_key(th, ext)] for name, (th, ext) in settings.channels.items()}
-        found = merge_same_technique(labelled_from_candidates(spans, probs, settings)
-                                     + labelled_from_channels(channels, settings))
+        found = labelled_from_candidates(spans, probs, settings) + labelled_from_channels(channels, settings)
         out[aid] = [(x.technique, x.start, x.end, x.confidence) for x in found]
     return out
 
 
 def _per_technique(oof: dict, settings: Settings, texts: dict, gold_lab: dict) -> None:
     """Choose, technique by technique, where its labelled spans come from: the span classifier
-    (naming it only above a minimum probability), the technique's own token channel (at a
-    threshold), or both. Greedy rounds over the pooled labelled F1; sets ``settings.channels``,
-    ``label_min`` and ``with_classifier``.
+    (naming it only above a minimum probability) or the technique's own token channel (at a
+    threshold). Greedy rounds over the pooled labelled F1; sets ``settings.channels``/``label_min``.
     """
     named = {}  # (technique, s, e, classifier probability) of every span-classifier label
     for aid, rec in oof.items():
@@ -62,11 +59,8 @@ def _per_technique(oof: dict, settings: Settings, texts: dict, gold_lab: dict) -
         options = {("min", m): {aid: [(t, s, e) for t, s, e, r in v if t == name and r >= m] for aid, v in named.items()}
                    for m in LABEL_MIN_GRID}
         for th, ext in CHANNEL_GRID:
-            channel = {aid: [(name, s, e) for s, e, _ in rec["channels"][name][candidates_key(th, ext)]]
-                       for aid, rec in oof.items()}
-            options[("channel", th, ext)] = channel
-            for m in LABEL_MIN_GRID:
-                options[("both", th, ext, m)] = {aid: channel[aid] + options[("min", m)][aid] for aid in oof}
+            options[("channel", th, ext)] = {
+                aid: [(name, s, e) for s, e, _ in rec["channels"][name][candidates_key(th, ext)]] for aid, rec in oof.items()}
         for opt, pred in options.items():
             r = labelled_score(pred, gold)[1].get(name)
             n_pred = sum(len(v) for v in pred.values())
@@ -80,22 +74,21 @@ def _per_technique(oof: dict, settings: Settings, texts: dict, gold_lab: dict) -
     def own_f1(name: str, opt: tuple) -> float:
         return pooled({name: opt})
 
-    # A channel setting may stand in for (or join) the classifier only where it names the
-    # technique better on its own; otherwise "read it from a channel at a high threshold" would
-    # just switch a technique off (Repetition, which only the classifier's article features can
-    # see) to lift the pool.
+    # A channel may stand in for the classifier only where it names the technique better on its
+    # own; otherwise "read it from a channel at a high threshold" would just switch a technique
+    # off (Repetition, which only the classifier's article features can see) to lift the pool.
     options = {}
     for name in techniques.NAMES:
-        classifier = own_f1(name, ("min", 0.0))
-        options[name] = [("min", m) for m in LABEL_MIN_GRID] + [
-            opt for n, opt in credits if n == name and opt[0] != "min" and own_f1(name, opt) > classifier]
+        mins = [("min", m) for m in LABEL_MIN_GRID]
+        channels = [("channel", th, ext) for th, ext in CHANNEL_GRID]
+        better = max(own_f1(name, o) for o in channels) > own_f1(name, ("min", 0.0))
+        options[name] = mins + (channels if better else [])
     choice = {name: ("min", 0.0) for name in techniques.NAMES}
     for _ in range(3):
         for name in techniques.NAMES:
             choice[name] = max(options[name], key=lambda o: (pooled({**choice, name: o}), o == choice[name]))
-    settings.channels = {n: [o[1], o[2]] for n, o in choice.items() if o[0] in ("channel", "both")}
-    settings.with_classifier = [n for n, o in choice.items() if o[0] == "both"]
-    settings.label_min = {n: o[-1] for n, o in choice.items() if o[0] in ("min", "both") and o[-1] > 0}
+    settings.channels = {n: [o[1], o[2]] for n, o in choice.items() if o[0] == "channel"}
+    settings.label_min = {n: o[1] for n, o in choice.items() if o[0] == "min" and o[1] > 0}
 
 
 def _extended(threshold: float) -> list[tuple[float, float]]:
