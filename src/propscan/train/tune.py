@@ -74,15 +74,15 @@ def _per_technique(oof: dict, settings: Settings, texts: dict, gold_lab: dict) -
     def own_f1(name: str, opt: tuple) -> float:
         return pooled({name: opt})
 
-    # A channel may stand in for the classifier only where it names the technique better on its
-    # own; otherwise "read it from a channel at a high threshold" would just switch a technique
-    # off (Repetition, which only the classifier's article features can see) to lift the pool.
+    # A channel setting may stand in for the classifier only where it names the technique better
+    # on its own; otherwise "read it from a channel at a high threshold" would just switch a
+    # technique off (Repetition, which only the classifier's article features can see) to lift
+    # the pool. Each setting is checked: one good setting does not admit the others.
     options = {}
     for name in techniques.NAMES:
-        mins = [("min", m) for m in LABEL_MIN_GRID]
-        channels = [("channel", th, ext) for th, ext in CHANNEL_GRID]
-        better = max(own_f1(name, o) for o in channels) > own_f1(name, ("min", 0.0))
-        options[name] = mins + (channels if better else [])
+        classifier = own_f1(name, ("min", 0.0))
+        options[name] = [("min", m) for m in LABEL_MIN_GRID] + [
+            ("channel", th, ext) for th, ext in CHANNEL_GRID if own_f1(name, ("channel", th, ext)) > classifier]
     choice = {name: ("min", 0.0) for name in techniques.NAMES}
     for _ in range(3):
         for name in techniques.NAMES:
