@@ -14,10 +14,10 @@ import json
 from pathlib import Path
 
 from propscan.bundle import Settings
-from propscan.evaluate.metrics import f1_from, labelled_score
+from propscan.evaluate.metrics import f1_from
 from propscan.ptc import load_corpus
-from propscan.train.cv import N_FOLDS, gold_tables
-from propscan.train.tune import _labelled, tune
+from propscan.train.cv import N_FOLDS
+from propscan.train.tune import labelled_with, tune
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,11 +34,7 @@ def main() -> None:
     for k in range(N_FOLDS):
         others = {aid: rec for j, fold in enumerate(folds) if j != k for aid, rec in fold.items()}
         settings = Settings.from_dict(tune(others, articles)["settings"])
-        held = [a for a in articles if a.id in folds[k]]
-        gold = gold_tables(held)[1]
-        pred = _labelled(folds[k], settings, {a.id: a.text for a in held})
-        score = labelled_score({aid: [(t, s, e) for t, s, e, _ in v] for aid, v in pred.items()},
-                               {a.id: gold.get(a.id, []) for a in held})[0]
+        score = labelled_with(folds[k], settings, articles)
         print(f"fold {k}: labelled-span F1 {score.f1:.4f} (settings chosen on the other four)", flush=True)
         for i, x in enumerate((score.p_credit, score.n_pred, score.r_credit, score.n_gold)):
             sums[i] += x

@@ -40,6 +40,19 @@ def _labelled(oof: dict, settings: Settings, texts: dict) -> dict:
     return out
 
 
+def _score_labelled(pred: dict, gold_lab: dict):
+    return labelled_score({a: [(t, s, e) for t, s, e, _ in v] for a, v in pred.items()}, gold_lab)
+
+
+def labelled_with(oof: dict, settings: Settings, articles: list[LabelledArticle]):
+    """Labelled-span score of fixed settings on out-of-fold predictions: how settings chosen on
+    other folds fare on these (benchmarks/nested_tuning.py)."""
+    arts = [a for a in articles if a.id in oof]
+    gold = gold_tables(arts)[1]
+    pred = _labelled(oof, settings, {a.id: a.text for a in arts})
+    return _score_labelled(pred, {a.id: gold.get(a.id, []) for a in arts})[0]
+
+
 def _per_technique(oof: dict, settings: Settings, texts: dict, gold_lab: dict) -> None:
     """Choose, technique by technique, where its labelled spans come from: the span classifier
     (naming it only above a minimum probability) or the technique's own token channel (at a
@@ -157,11 +170,8 @@ def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
     si_th, si_ext = max(_extended(si_th), key=lambda k: si_f1(k[0], si_join, k[1]))
     si_join = max(JOIN_GRID, key=lambda j: si_f1(si_th, j, si_ext))
 
-    def score_labelled(pred: dict):
-        return labelled_score({a: [(t, s, e) for t, s, e, _ in v] for a, v in pred.items()}, gold_lab)
-
     def lab_f1(st: Settings) -> float:
-        return score_labelled(_labelled(oof, st, texts))[0].f1
+        return _score_labelled(_labelled(oof, st, texts), gold_lab)[0].f1
 
     # labelled: the same three steps, then the second-label threshold
     base = dict(si_threshold=si_th, si_join_words=si_join, si_extend=si_ext)
@@ -181,7 +191,7 @@ def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
     settings.calib_a, settings.calib_b = fit_platt(conf, correct)
     pred = _labelled(oof, settings, texts)
     cal_conf, cal_correct = _correctness(pred, gold_lab)
-    lab, lab_per = score_labelled(pred)
+    lab, lab_per = _score_labelled(pred, gold_lab)
     # TC
     lines = [(a.id, s, e, t) for a in arts for t, s, e in a.spans]
     tc_pred = []
