@@ -102,3 +102,31 @@ def test_platt_scaling_learns_a_monotone_map():
     correct = (rng.uniform(size=2000) < raw**2).astype(int)
     a, b = fit_platt(list(raw), list(correct))
     assert a > 0
+
+
+def test_tune_never_reads_a_technique_from_a_channel_that_names_it_worse_than_the_classifier():
+    """Hand-made out-of-fold record. The classifier finds 1 of 4 Slogans (F1 0.22); the channel
+    at 0.2 finds 2 of 4 among 12 spans (F1 0.25, so it may replace the classifier); every other
+    channel setting finds nothing. Reading Slogans from an empty channel would lift the pooled F1
+    (0.50 against 0.46), but only by never reporting Slogans at all, so tuning must not."""
+    from propscan.bundle import Settings
+    from propscan.train.tune import _labelled, _per_technique
+
+    text = " ".join(f"w{i:03d}xxxxx" for i in range(60))  # 60 ten-character words, 11 apart
+    at = [(11 * i, 11 * i + 10) for i in range(60)]
+    gold = [("Slogans", *at[i]) for i in (0, 2, 4, 6)] + [("Loaded_Language", *at[i]) for i in (10, 12)]
+
+    def named(name, i):
+        row = np.full(len(techniques.NAMES), 0.05 / (len(techniques.NAMES) - 1))
+        row[techniques.INDEX[name]] = 0.95
+        return [*at[i], 0.9, list(row)]
+
+    settings = Settings(label_threshold=0.4, label_join_words=0, second_label=1.01)
+    cands = [named("Loaded_Language", i) for i in (10, 12)] + [named("Slogans", i) for i in (0, 14, 16, 18, 20)]
+    channels = {n: {candidates_key(th, ext): [] for th, ext in CHANNEL_GRID} for n in techniques.NAMES}
+    channels["Slogans"][candidates_key(0.2, 0.0)] = [[*at[i], 0.6] for i in (0, 2, *range(30, 50, 2))]
+    oof = {"1": {"candidates": {candidates_key(0.4, 0.0): cands}, "channels": channels}}
+    _per_technique(oof, settings, {"1": text}, {"1": gold})
+    assert settings.channels.get("Slogans") in (None, [0.2, 0.0])  # never an empty channel
+    labelled = _labelled(oof, settings, {"1": text})["1"]
+    assert any(t == "Slogans" for t, *_ in labelled)  # still reported, from the classifier or the 0.2 channel
