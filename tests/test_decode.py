@@ -88,8 +88,30 @@ def test_labels_come_from_the_channel_or_the_classifier_above_its_minimum():
     row[techniques.INDEX["Doubt"]] = 0.45
     spans, probs = [(0, 10, 0.8)], np.array([row])
     plain = Settings(second_label=0.4)
-    assert [x.technique for x in labelled_from_candidates(spans, probs, plain)] == ["Loaded_Language", "Doubt"]
+    assert [x.technique for x in labelled_from_candidates("x" * 10, spans, probs, plain)] == ["Loaded_Language", "Doubt"]
     tuned = Settings(second_label=0.4, channels={"Loaded_Language": [0.2, 0.1]}, label_min={"Doubt": 0.5})
-    assert labelled_from_candidates(spans, probs, tuned) == []
+    assert labelled_from_candidates("x" * 10, spans, probs, tuned) == []
     from_channel = labelled_from_channels({"Loaded_Language": [(3, 8, 0.6)]}, tuned)
     assert [(x.start, x.end, x.technique, x.confidence) for x in from_channel] == [(3, 8, "Loaded_Language", 0.6)]
+
+
+def test_whole_sentence_techniques_are_reported_on_their_sentence():
+    """Two Doubt fragments of one sentence become that sentence once, with the higher
+    confidence; Loaded Language, named on the same fragment, keeps its own span."""
+    from propscan import techniques
+    from propscan.bundle import Settings
+    from propscan.predict import labelled_from_candidates
+
+    text = "Rain fell. Can we really trust what the mayor says? Nobody knows."
+    trust, mayor = text.index("trust"), text.index("mayor")
+    doubt = np.zeros(14)
+    doubt[techniques.INDEX["Doubt"]] = 0.6
+    doubt[techniques.INDEX["Loaded_Language"]] = 0.4
+    spans = [(trust, trust + 5, 0.5), (mayor, mayor + 5, 0.9)]
+    settings = Settings(second_label=0.3, whole_sentence=["Doubt"])
+    found = sorted((x.start, x.end, x.technique, x.confidence) for x in labelled_from_candidates(text, spans, np.array([doubt, doubt]), settings))
+    assert [(text[s:e], t) for s, e, t, _ in found] == [
+        ("Can we really trust what the mayor says?", "Doubt"), ("trust", "Loaded_Language"), ("mayor", "Loaded_Language")]
+    assert found[0][3] == max(x.confidence for x in labelled_from_candidates(text, spans[1:], np.array([doubt]), settings) if x.technique == "Doubt")
+    plain = labelled_from_candidates(text, spans, np.array([doubt, doubt]), Settings(second_label=0.3))
+    assert sorted(text[x.start:x.end] for x in plain if x.technique == "Doubt") == ["mayor", "trust"]

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from propscan.segment import Window, best_window, pack_windows, sentence_bounds, token_range
+from propscan.segment import Window, best_window, pack_windows, sentence_bounds, sentence_cover, token_range
 
 
 def test_sentence_bounds_split_on_newlines_and_full_stops():
@@ -74,3 +74,14 @@ def test_token_range_matches_a_full_scan(steps, start, length):
         offsets.append((pos, pos + width))
         pos += width
     assert token_range(offsets, start, start + length) == _token_range_by_scan(offsets, start, start + length)
+
+
+def test_sentence_cover_grows_a_span_to_the_sentences_it_touches():
+    text = "  First one here. Second one, longer!\nThird."
+    sb = sentence_bounds(text)
+    second = text.index("one, longer")
+    assert text[slice(*sentence_cover(sb, second, second + 3))] == "Second one, longer!"
+    across = sentence_cover(sb, text.index("here"), text.index("Second") + 3)
+    assert text[slice(*across)] == "First one here. Second one, longer!"
+    assert sentence_cover(sb, 0, 1) == (0, 1)  # white space before the first sentence touches none
+    assert sentence_cover(sb, 0, 4) == (0, text.index("here") + 5)

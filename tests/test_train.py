@@ -130,3 +130,15 @@ def test_tune_never_reads_a_technique_from_a_channel_that_names_it_worse_than_th
     assert settings.channels.get("Slogans") in (None, [0.2, 0.0])  # never an empty channel
     labelled = _labelled(oof, settings, {"1": text})["1"]
     assert any(t == "Slogans" for t, *_ in labelled)  # still reported, from the classifier or the 0.2 channel
+
+
+def test_whole_sentence_techniques_are_read_from_how_gold_spans_fill_their_sentences():
+    from propscan.ptc import LabelledArticle
+    from propscan.train.tune import whole_sentence_techniques
+
+    text = "Is he really honest? The vile plan failed. Who can say if it works?"
+    q1, q2 = (0, text.index("?") + 1), (text.index("Who"), len(text))
+    vile = text.index("vile")
+    arts = [LabelledArticle("1", text, [("Doubt", *q1), ("Doubt", *q2), ("Loaded_Language", vile, vile + 4),
+                                        ("Slogans", q2[0], q2[0] + 7)])]
+    assert whole_sentence_techniques(arts) == ["Doubt"]

@@ -31,6 +31,8 @@ class Settings:
     channels: dict[str, list[float]] = field(default_factory=dict)
     # technique -> least span-head probability for the span classifier to name that technique
     label_min: dict[str, float] = field(default_factory=dict)
+    # techniques the span classifier names on whole sentences (their spans grow to the sentence)
+    whole_sentence: list[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, d: dict) -> Settings:
@@ -43,6 +45,8 @@ class Settings:
                 known[k] = {str(t): [float(x) for x in pair] for t, pair in v.items()}
             elif k == "label_min":
                 known[k] = {str(t): float(x) for t, x in v.items()}
+            elif k == "whole_sentence":
+                known[k] = [str(t) for t in v]
             else:
                 known[k] = int(v) if fields[k].type in ("int", int) else float(v)
         return cls(**known)

@@ -19,6 +19,7 @@ from .bundle import Bundle, Settings, load_bundle
 from .decode import channel_spans, decode_spans
 from .detect import Detector, TokenScores
 from .label import SpanLabeller
+from .segment import sentence_bounds, sentence_cover
 
 
 @dataclass(frozen=True)
@@ -75,21 +76,25 @@ def named_techniques(row: np.ndarray, second_label: float) -> list[int]:
     return [int(order[0])] + [int(k) for k in order[1:2] if row[k] >= second_label]
 
 
-def labelled_from_candidates(spans, probs, settings: Settings) -> list[Labelled]:
+def labelled_from_candidates(text: str, spans, probs, settings: Settings) -> list[Labelled]:
     """Top technique of each span, plus the runner-up when it is likely enough on its own.
 
     Techniques read from their own token channel (``settings.channels``) are left out here,
     and a technique is named only when the classifier gives it ``settings.label_min`` or more.
+    Spans of ``settings.whole_sentence`` techniques cover their whole sentence; fragments that
+    end up on the same sentence become one span with the highest confidence.
     """
-    out = []
+    sentences = sentence_bounds(text) if settings.whole_sentence else []
+    best: dict[tuple[int, int, str], float] = {}
     for (s, e, p_span), row in zip(spans, probs):
         for k in named_techniques(row, settings.second_label):
             name = techniques.NAMES[k]
             if name in settings.channels or row[k] < settings.label_min.get(name, 0.0):
                 continue
-            conf = calibrate(p_span * float(row[k]), settings.calib_a, settings.calib_b)
-            out.append(Labelled(s, e, name, round(conf, 4)))
-    return out
+            where = sentence_cover(sentences, s, e) if name in settings.whole_sentence else (s, e)
+            conf = round(calibrate(p_span * float(row[k]), settings.calib_a, settings.calib_b), 4)
+            best[(*where, name)] = max(conf, best.get((*where, name), 0.0))
+    return [Labelled(s, e, name, conf) for (s, e, name), conf in best.items()]
 
 
 def labelled_from_channels(channel_candidates: dict, settings: Settings) -> list[Labelled]:
@@ -137,7 +142,7 @@ class Predictor:
         spans, probs = join_fragments(scores.text, spans, probs, self.settings.label_join_words)
         channels = {name: channel_spans(scores, techniques.INDEX[name], th, ext)
                     for name, (th, ext) in self.settings.channels.items()}
-        out = labelled_from_candidates(spans, probs, self.settings) + labelled_from_channels(channels, self.settings)
+        out = labelled_from_candidates(scores.text, spans, probs, self.settings) + labelled_from_channels(channels, self.settings)
         return sorted(out, key=lambda x: (x.start, x.end, x.technique))
 
     def classify(self, scores: TokenScores, lines: list[tuple[int, int]]) -> list[str]:

@@ -117,6 +117,21 @@ def token_range(offsets: list[tuple[int, int]], start: int, end: int) -> tuple[i
     return (first, stop)
 
 
+def sentence_cover(sentences: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
+    """The whole sentences that characters [start, end) touch; the span itself if it touches none.
+
+    Annotators mark argument-level techniques (Doubt, Causal Oversimplification, ...) as whole
+    sentences, while the tagger lights up only part of one.
+    """
+    starts = [s for s, _ in sentences]
+    i = bisect.bisect_right(starts, start) - 1
+    j = bisect.bisect_right(starts, max(start, end - 1)) - 1
+    if j < 0:
+        return start, end
+    i = max(i, 0)
+    return min(start, sentences[i][0]), max(end, sentences[j][1])
+
+
 def best_window(windows: list[Window], first: int, stop: int) -> int:
     """Index of the window that holds most of tokens [first, stop), preferring central ones."""
     best, best_key = 0, None

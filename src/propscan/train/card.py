@@ -56,6 +56,10 @@ def write_card(folder: Path, cv: dict | None) -> Path:
     hp = "\n".join(f"- {k}: {v}" for k, v in sorted(cfg.items()))
     st = "\n".join(f"- {k}: {v}" for k, v in sorted(settings.items())) or "- defaults (no CV results given)"
     cv_text = cv_tables(cv) if cv else "No cross-validation results were given to `propscan train --settings`."
+    whole = settings.get("whole_sentence") or []
+    sentences = ("\nSpans of these techniques cover whole sentences, as annotators mark them; the words inside\n"
+                 "the sentence that carry the technique are not pinpointed: "
+                 + "; ".join(techniques.get(t).title for t in whole) + ".\n") if whole else ""
     text = f"""# propscan model card: {meta.get('version')}
 
 ## What it does
@@ -63,7 +67,7 @@ Finds passages that use one of the 14 PTC propaganda techniques in English news 
 the technique. Token tagger (BIO over propaganda spans, plus per-technique auxiliary channels) and a
 span classifier (pooled encoder states + article-level context features: phrase and word repetition,
 span length, position, title) on one fine-tuned encoder.
-
+{sentences}
 ## Data
 Propaganda Techniques Corpus v2, SemEval-2020 Task 11 train split: {training.get('articles', '?')} articles
 ({training.get('windows', '?')} encoder windows). Da San Martino et al., SemEval-2020 Task 11 (2020);

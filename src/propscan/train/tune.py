@@ -7,6 +7,7 @@ figures slightly optimistic (a handful of scalars are fitted); the model card sa
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 
 import numpy as np
 
@@ -15,11 +16,13 @@ from ..bundle import Settings
 from ..evaluate.metrics import f1_from, labelled_score, si_score, tc_score
 from ..predict import join_fragments, labelled_from_candidates, labelled_from_channels, named_techniques, tc_labels
 from ..ptc import LabelledArticle
+from ..segment import sentence_bounds, sentence_cover
 from .cv import CHANNEL_GRID, EXTEND_GRID, GRID, candidates_key, gold_tables
 
 SECOND_LABEL_GRID = [0.25, 0.3, 0.35, 0.4, 0.5, 1.01]
 JOIN_GRID = [0, 1, 2, 3, 5, 8, 12]
 LABEL_MIN_GRID = [0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
+WHOLE_SENTENCE = 0.6  # median share of its sentence a technique's gold spans cover
 
 
 def _candidates(rec: dict, threshold: float, text: str, join_words: int, extend: float = 0.0):
@@ -35,7 +38,7 @@ def _labelled(oof: dict, settings: Settings, texts: dict) -> dict:
         spans, probs = _candidates(rec, settings.label_threshold, texts[aid], settings.label_join_words,
                                    settings.label_extend)
         channels = {name: rec["channels"][name][candidates_key(th, ext)] for name, (th, ext) in settings.channels.items()}
-        found = labelled_from_candidates(spans, probs, settings) + labelled_from_channels(channels, settings)
+        found = labelled_from_candidates(texts[aid], spans, probs, settings) + labelled_from_channels(channels, settings)
         out[aid] = [(x.technique, x.start, x.end, x.confidence) for x in found]
     return out
 
@@ -62,15 +65,18 @@ def _per_technique(oof: dict, settings: Settings, texts: dict, gold_lab: dict) -
     for aid, rec in oof.items():
         spans, probs = _candidates(rec, settings.label_threshold, texts[aid], settings.label_join_words,
                                    settings.label_extend)
+        sentences = sentence_bounds(texts[aid])
         named[aid] = []
         for (s, e, _), row in zip(spans, probs):
             for k in named_techniques(row, settings.second_label):
-                named[aid].append((techniques.NAMES[k], s, e, float(row[k])))
+                name = techniques.NAMES[k]
+                where = sentence_cover(sentences, s, e) if name in settings.whole_sentence else (s, e)
+                named[aid].append((name, *where, float(row[k])))
     credits = {}  # (technique, option) -> raw sums of that technique's labelled score
     for name in techniques.NAMES:
         gold = {aid: [g for g in gold_lab[aid] if g[0] == name] for aid in oof}
-        options = {("min", m): {aid: [(t, s, e) for t, s, e, r in v if t == name and r >= m] for aid, v in named.items()}
-                   for m in LABEL_MIN_GRID}
+        options = {("min", m): {aid: sorted({(t, s, e) for t, s, e, r in v if t == name and r >= m})
+                                for aid, v in named.items()} for m in LABEL_MIN_GRID}
         for th, ext in CHANNEL_GRID:
             options[("channel", th, ext)] = {
                 aid: [(name, s, e) for s, e, _ in rec["channels"][name][candidates_key(th, ext)]] for aid, rec in oof.items()}
@@ -102,6 +108,20 @@ def _per_technique(oof: dict, settings: Settings, texts: dict, gold_lab: dict) -
             choice[name] = max(options[name], key=lambda o: (pooled({**choice, name: o}), o == choice[name]))
     settings.channels = {n: [o[1], o[2]] for n, o in choice.items() if o[0] == "channel"}
     settings.label_min = {n: o[1] for n, o in choice.items() if o[0] == "min" and o[1] > 0}
+
+
+def whole_sentence_techniques(articles: list[LabelledArticle]) -> list[str]:
+    """Techniques whose gold spans usually fill their sentence (median share >= WHOLE_SENTENCE):
+    argument-level techniques that annotators mark sentence by sentence (Doubt, Causal
+    Oversimplification, ...). Read from the data rather than tuned: in a nested check it was
+    as good as choosing the set on the folds and has nothing to overfit."""
+    shares = defaultdict(list)
+    for a in articles:
+        sentences = sentence_bounds(a.text)
+        for t, s, e in a.spans:
+            cs, ce = sentence_cover(sentences, s, e)
+            shares[t].append((e - s) / max(1, ce - cs))
+    return [t for t in techniques.NAMES if shares[t] and float(np.median(shares[t])) >= WHOLE_SENTENCE]
 
 
 def _extended(threshold: float) -> list[tuple[float, float]]:
@@ -174,7 +194,8 @@ def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
         return _score_labelled(_labelled(oof, st, texts), gold_lab)[0].f1
 
     # labelled: the same three steps, then the second-label threshold
-    base = dict(si_threshold=si_th, si_join_words=si_join, si_extend=si_ext)
+    base = dict(si_threshold=si_th, si_join_words=si_join, si_extend=si_ext,
+                whole_sentence=whole_sentence_techniques(arts))
     th, join = max(((t, j) for t in GRID for j in JOIN_GRID),
                    key=lambda k: lab_f1(Settings(**base, label_threshold=k[0], label_join_words=k[1])))
     th, ext = max(_extended(th), key=lambda k: lab_f1(
