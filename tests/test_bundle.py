@@ -63,3 +63,13 @@ def test_per_technique_settings_survive_model_json():
     again = Settings.from_dict(json.loads(json.dumps(tuned.__dict__)))
     assert again == tuned and isinstance(again.si_join_words, int)
     assert Settings.from_dict({}).channels == {} and Settings.from_dict({}).label_min == {}
+
+
+def test_shipped_whole_sentence_techniques_are_known_and_on_the_model_card():
+    from propscan import techniques
+
+    whole = load_bundle().settings.whole_sentence
+    assert "Doubt" in whole and "Loaded_Language" not in whole
+    card = " ".join((DEFAULT_DIR / "MODEL_CARD.md").read_text().split())
+    for name in whole:
+        assert techniques.get(name).title in card  # get() raises on an unknown (mistyped) name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 from .. import techniques
@@ -57,9 +58,10 @@ def write_card(folder: Path, cv: dict | None) -> Path:
     st = "\n".join(f"- {k}: {v}" for k, v in sorted(settings.items())) or "- defaults (no CV results given)"
     cv_text = cv_tables(cv) if cv else "No cross-validation results were given to `propscan train --settings`."
     whole = settings.get("whole_sentence") or []
-    sentences = ("\nSpans of these techniques cover whole sentences, as annotators mark them; the words inside\n"
-                 "the sentence that carry the technique are not pinpointed: "
-                 + "; ".join(techniques.get(t).title for t in whole) + ".\n") if whole else ""
+    sentences = "\n" + textwrap.fill(
+        "Spans of these techniques cover whole sentences, as annotators mark them; the words inside the "
+        "sentence that carry the technique are not pinpointed: " + "; ".join(techniques.get(t).title for t in whole) + ".",
+        width=100) + "\n" if whole else ""
     text = f"""# propscan model card: {meta.get('version')}
 
 ## What it does
