@@ -76,24 +76,31 @@ def named_techniques(row: np.ndarray, second_label: float) -> list[int]:
     return [int(order[0])] + [int(k) for k in order[1:2] if row[k] >= second_label]
 
 
+def named_spans(text: str, spans, probs, settings: Settings):
+    """(technique, start, end, span score, technique probability) for every technique the classifier
+    names on a candidate span, where it is reported: ``settings.whole_sentence`` techniques on
+    their whole sentence. Prediction and tuning both read labels from here."""
+    sentences = sentence_bounds(text) if settings.whole_sentence else []
+    for (s, e, p_span), row in zip(spans, probs):
+        for k in named_techniques(row, settings.second_label):
+            name = techniques.NAMES[k]
+            where = sentence_cover(sentences, s, e) if name in settings.whole_sentence else (s, e)
+            yield name, *where, p_span, float(row[k])
+
+
 def labelled_from_candidates(text: str, spans, probs, settings: Settings) -> list[Labelled]:
     """Top technique of each span, plus the runner-up when it is likely enough on its own.
 
     Techniques read from their own token channel (``settings.channels``) are left out here,
     and a technique is named only when the classifier gives it ``settings.label_min`` or more.
-    Spans of ``settings.whole_sentence`` techniques cover their whole sentence; fragments that
-    end up on the same sentence become one span with the highest confidence.
+    Fragments that end up on the same sentence become one span with the highest confidence.
     """
-    sentences = sentence_bounds(text) if settings.whole_sentence else []
     best: dict[tuple[int, int, str], float] = {}
-    for (s, e, p_span), row in zip(spans, probs):
-        for k in named_techniques(row, settings.second_label):
-            name = techniques.NAMES[k]
-            if name in settings.channels or row[k] < settings.label_min.get(name, 0.0):
-                continue
-            where = sentence_cover(sentences, s, e) if name in settings.whole_sentence else (s, e)
-            conf = round(calibrate(p_span * float(row[k]), settings.calib_a, settings.calib_b), 4)
-            best[(*where, name)] = max(conf, best.get((*where, name), 0.0))
+    for name, s, e, p_span, p in named_spans(text, spans, probs, settings):
+        if name in settings.channels or p < settings.label_min.get(name, 0.0):
+            continue
+        conf = round(calibrate(p_span * p, settings.calib_a, settings.calib_b), 4)
+        best[(s, e, name)] = max(conf, best.get((s, e, name), 0.0))
     return [Labelled(s, e, name, conf) for (s, e, name), conf in best.items()]
 
 

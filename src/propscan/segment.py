@@ -123,9 +123,8 @@ def sentence_cover(sentences: list[tuple[int, int]], start: int, end: int) -> tu
     Annotators mark argument-level techniques (Doubt, Causal Oversimplification, ...) as whole
     sentences, while the tagger lights up only part of one.
     """
-    starts = [s for s, _ in sentences]
-    i = bisect.bisect_right(starts, start) - 1
-    j = bisect.bisect_right(starts, max(start, end - 1)) - 1
+    i = bisect.bisect_right(sentences, start, key=lambda b: b[0]) - 1
+    j = bisect.bisect_right(sentences, max(start, end - 1), key=lambda b: b[0]) - 1
     if j < 0:
         return start, end
     i = max(i, 0)

@@ -14,7 +14,7 @@ import numpy as np
 from .. import techniques
 from ..bundle import Settings
 from ..evaluate.metrics import f1_from, labelled_score, si_score, tc_score
-from ..predict import join_fragments, labelled_from_candidates, labelled_from_channels, named_techniques, tc_labels
+from ..predict import join_fragments, labelled_from_candidates, labelled_from_channels, named_spans, tc_labels
 from ..ptc import LabelledArticle
 from ..segment import sentence_bounds, sentence_cover
 from .cv import CHANNEL_GRID, EXTEND_GRID, GRID, candidates_key, gold_tables
@@ -65,13 +65,7 @@ def _per_technique(oof: dict, settings: Settings, texts: dict, gold_lab: dict) -
     for aid, rec in oof.items():
         spans, probs = _candidates(rec, settings.label_threshold, texts[aid], settings.label_join_words,
                                    settings.label_extend)
-        sentences = sentence_bounds(texts[aid])
-        named[aid] = []
-        for (s, e, _), row in zip(spans, probs):
-            for k in named_techniques(row, settings.second_label):
-                name = techniques.NAMES[k]
-                where = sentence_cover(sentences, s, e) if name in settings.whole_sentence else (s, e)
-                named[aid].append((name, *where, float(row[k])))
+        named[aid] = [(name, s, e, p) for name, s, e, _, p in named_spans(texts[aid], spans, probs, settings)]
     credits = {}  # (technique, option) -> raw sums of that technique's labelled score
     for name in techniques.NAMES:
         gold = {aid: [g for g in gold_lab[aid] if g[0] == name] for aid in oof}
