@@ -22,9 +22,11 @@ MINI = FIXTURES / "ptc_mini"
 def test_train_smoke_writes_a_loadable_bundle(tmp_path):
     out, work = tmp_path / "model", tmp_path / "work"
     r = run_cli("train", "--data", str(MINI), "--out", str(out), "--work", str(work),
-                "--max-steps", "2", "--version", "smoke-test", "--threads", "2", "--lr", "3e-5")
+                "--max-steps", "2", "--version", "smoke-test", "--threads", "2", "--lr", "3e-5",
+                "--window-jitter", "20")
     assert r.code == 0, r.err
-    assert json.loads((work / "train.json").read_text())["config"]["lr"] == 3e-5  # the option reaches the trainer
+    config = json.loads((work / "train.json").read_text())["config"]
+    assert (config["lr"], config["window_jitter"]) == (3e-5, 20)  # the options reach the trainer
     bundle = load_bundle(out)
     assert bundle.version == "smoke-test"
     card = (out / "MODEL_CARD.md").read_text()
@@ -142,3 +144,28 @@ def test_whole_sentence_techniques_are_read_from_how_gold_spans_fill_their_sente
     arts = [LabelledArticle("1", text, [("Doubt", *q1), ("Doubt", *q2), ("Loaded_Language", vile, vile + 4),
                                         ("Slogans", q2[0], q2[0] + 7)])]
     assert whole_sentence_techniques(arts) == ["Doubt"]
+
+
+def test_window_jitter_repacks_each_epoch_and_keeps_every_token():
+    from propscan.encoding import load_tokenizer
+    from propscan.segment import WINDOW_TOKENS
+    from propscan.train.base import base_model_dir
+    from propscan.train.loop import epoch_examples, recipe
+
+    from propscan.ptc import LabelledArticle
+
+    tokenizer = load_tokenizer(base_model_dir() / "tokenizer.json")
+    text = " ".join(f"Sentence {i} says the corrupt elites lie again and again to everyone here." for i in range(40))
+    spans = [("Loaded_Language", m.start(), m.start() + 7) for m in re.finditer("corrupt", text)]
+    arts = [LabelledArticle("1", text, spans)]
+    plain = epoch_examples(tokenizer, arts, recipe(epochs=3.0))
+    assert len(plain) == 1  # no jitter: one packing, the runtime's, for every epoch
+    jittered = epoch_examples(tokenizer, arts, recipe(epochs=3.0, window_jitter=40))
+    assert len(jittered) == 3
+    n_tokens = sum(len(ex.ids) for ex in plain[0])
+    for epoch in jittered:
+        assert sum(len(ex.ids) for ex in epoch) == n_tokens  # windows still tile the articles
+        assert max(len(ex.ids) for ex in epoch) <= WINDOW_TOKENS
+        assert sum(len(ex.spans) for ex in epoch) == sum(len(ex.spans) for ex in plain[0])
+    assert len({tuple(len(ex.ids) for ex in epoch) for epoch in jittered}) > 1  # packed differently
+    assert len(jittered[0]) > len(plain[0])  # smaller windows, so more of them

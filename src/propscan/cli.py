@@ -223,6 +223,10 @@ def evaluate(
     typer.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
 
+JITTER_HELP = ("Each epoch, pack each article into windows up to this many tokens smaller than the runtime's "
+               "(default: the shipped recipe's).")
+
+
 @app.command()
 def train(
     data: Annotated[Path, typer.Option("--data", help="PTC folder holding train-articles/ and train-task-flc-tc.labels.")] = Path("../shared/data/ptc"),
@@ -231,6 +235,7 @@ def train(
     settings: Annotated[Optional[Path], typer.Option("--settings", help="cv_results.json from `propscan crossval`: thresholds and calibration to ship.")] = None,
     epochs: Annotated[float, typer.Option(help="Training epochs.")] = 5.0,
     lr: Annotated[Optional[float], typer.Option("--lr", help="Encoder learning rate (default: the shipped recipe's).")] = None,
+    window_jitter: Annotated[Optional[int], typer.Option("--window-jitter", min=0, max=96, help=JITTER_HELP)] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     threads: Annotated[int, typer.Option(help="CPU threads for torch.")] = 2,
     max_articles: Annotated[Optional[int], typer.Option("--max-articles", help="Train on the first N articles only (smoke tests).")] = None,
@@ -241,7 +246,7 @@ def train(
     from .train.cli import run_train
 
     run_train(data=data, out=out, work=work, settings=settings, epochs=epochs, lr=lr, seed=seed, threads=threads,
-              max_articles=max_articles, max_steps=max_steps, version=version)
+              max_articles=max_articles, max_steps=max_steps, version=version, window_jitter=window_jitter)
 
 
 @app.command()
@@ -253,11 +258,13 @@ def crossval(
     results: Annotated[Path, typer.Option("--results", help="Where to write cv_results.json once all 5 folds are done.")] = Path("cv_results.json"),
     partial: Annotated[bool, typer.Option("--partial", help="Score the folds done so far (results say which).")] = False,
     lr: Annotated[Optional[float], typer.Option("--lr", help="Encoder learning rate (default: the shipped recipe's).")] = None,
+    window_jitter: Annotated[Optional[int], typer.Option("--window-jitter", min=0, max=96, help=JITTER_HELP)] = None,
 ) -> None:
     """5-fold cross-validation by article (fp32 and int8), then threshold tuning and scores."""
     from .train.cli import run_crossval
 
-    run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial, lr=lr)
+    run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial, lr=lr,
+                 window_jitter=window_jitter)
 
 
 @app.command()

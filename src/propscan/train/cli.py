@@ -43,7 +43,8 @@ def _verbose_logging() -> None:
 
 
 def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epochs: float, lr: float | None, seed: int, threads: int,
-              max_articles: int | None, max_steps: int | None, version: str | None) -> Path:
+              max_articles: int | None, max_steps: int | None, version: str | None,
+              window_jitter: int | None = None) -> Path:
     _require_torch()
     from .card import write_card
     from .export import export_onnx, write_model_card_json
@@ -59,7 +60,7 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epoch
             raise InputError(f"cannot read --settings {settings}: {exc}") from None
         tuned = cv.get("int8", cv).get("settings", {})
     articles = _corpus(data, max_articles)
-    cfg = recipe(epochs=epochs, lr=lr, seed=seed, threads=threads, max_steps=max_steps)
+    cfg = recipe(epochs=epochs, lr=lr, seed=seed, threads=threads, max_steps=max_steps, window_jitter=window_jitter)
     t0 = time.time()
     weights = train(articles, work, cfg)
     graphs = export_onnx(weights, work / "onnx")
@@ -78,7 +79,7 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epoch
 
 
 def run_crossval(*, data: Path, work: Path, folds: str, threads: int, results: Path,
-                 partial: bool = False, lr: float | None = None) -> Path | None:
+                 partial: bool = False, lr: float | None = None, window_jitter: int | None = None) -> Path | None:
     _require_torch()
     from ..outputs import atomic_write
     from .cv import N_FOLDS, load_oof, run_fold
@@ -94,7 +95,7 @@ def run_crossval(*, data: Path, work: Path, folds: str, threads: int, results: P
         raise InputError(f"--folds must lie in 0..{N_FOLDS - 1}")
     articles = _corpus(data)
     for k in wanted:
-        run_fold(k, articles, work, recipe(threads=threads, lr=lr))
+        run_fold(k, articles, work, recipe(threads=threads, lr=lr, window_jitter=window_jitter))
     done = [k for k in range(N_FOLDS) if (work / f"fold{k}" / "oof_int8.json").is_file()]
     if not done or (len(done) < N_FOLDS and not partial):
         log.info("folds done: %s; scores are computed once all %d are done (or with --partial)", done, N_FOLDS)

@@ -10,7 +10,7 @@ from .. import techniques
 from ..encoding import encode
 from ..features import ArticleContext
 from ..ptc import LabelledArticle
-from ..segment import best_window, token_range, windows_for
+from ..segment import WINDOW_TOKENS, best_window, token_range, windows_for
 
 O, B, I = 0, 1, 2  # noqa: E741 - the usual names of BIO tags
 
@@ -42,12 +42,14 @@ def merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(s, e) for s, e in merged]
 
 
-def article_examples(tokenizer, article: LabelledArticle) -> list[WindowExample]:
+def article_examples(tokenizer, article: LabelledArticle, window_tokens: int = WINDOW_TOKENS) -> list[WindowExample]:
+    """Windows of ``article`` as the runtime cuts them; a smaller ``window_tokens`` packs fewer
+    sentences per window, so training can show a sentence among other neighbours."""
     enc = encode(tokenizer, article.text)
     n = len(enc.offsets)
     if n == 0:
         return []
-    windows = windows_for(article.text, enc.offsets)
+    windows = windows_for(article.text, enc.offsets, size=window_tokens)
     bio = np.zeros(n, dtype=np.int64)
     for s, e in merge_ranges([(s, e) for _, s, e in article.spans]):
         a, b = token_range(enc.offsets, s, e)

@@ -18,6 +18,7 @@ from torch import nn
 from .. import techniques
 from ..encoding import batch_arrays, load_tokenizer
 from ..ptc import LabelledArticle
+from ..segment import WINDOW_TOKENS
 from .base import base_model_dir
 from .data import WindowExample, article_examples
 from .net import PropNet, span_inputs
@@ -36,6 +37,10 @@ class TrainConfig:
     aux_weight: float = 0.5  # per-technique token channels
     span_weight: float = 1.0
     seed: int = 13
+    # each epoch, each article is packed into windows of a size drawn from
+    # [WINDOW_TOKENS - window_jitter, WINDOW_TOKENS], so a sentence is seen among different
+    # neighbours; 0 packs every epoch the way the runtime does
+    window_jitter: int = 0
     threads: int = 2
     max_steps: int | None = None  # for smoke tests
 
@@ -53,6 +58,18 @@ def class_weights(examples: list[WindowExample]) -> torch.Tensor:
             counts += sp.target
     w = (counts.max() / counts) ** 0.5
     return torch.tensor(w / w.mean(), dtype=torch.float32)
+
+
+def epoch_examples(tokenizer, articles: list[LabelledArticle], cfg: TrainConfig) -> list[list[WindowExample]]:
+    """Training windows for each epoch (one shared list when there is no jitter)."""
+    if not cfg.window_jitter:
+        return [[ex for a in articles for ex in article_examples(tokenizer, a)]]
+    sizes = random.Random(cfg.seed + 1)  # its own stream: the batch order stays that of the seed
+    lo = WINDOW_TOKENS - cfg.window_jitter
+    return [
+        [ex for a in articles for ex in article_examples(tokenizer, a, sizes.randint(lo, WINDOW_TOKENS))]
+        for _ in range(math.ceil(cfg.epochs))
+    ]
 
 
 def make_batches(examples: list[WindowExample], size: int, rng: random.Random) -> list[list[WindowExample]]:
@@ -115,7 +132,8 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
     np.random.seed(cfg.seed)
     base = base_model_dir()
     tokenizer = load_tokenizer(base / "tokenizer.json")
-    examples = [ex for a in articles for ex in article_examples(tokenizer, a)]
+    epochs = epoch_examples(tokenizer, articles, cfg)
+    examples = epochs[0]
     net = PropNet(AutoModel.from_pretrained(str(base)))
     # The word-embedding table is most of the weights; keeping it frozen halves optimizer work
     # and keeps words unseen in PTC where pre-training put them.
@@ -127,8 +145,12 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
         [{"params": enc_params, "lr": cfg.lr}, {"params": head_params, "lr": cfg.head_lr}],
         weight_decay=cfg.weight_decay,
     )
-    steps_per_epoch = math.ceil(len(examples) / cfg.batch_size)
-    total = max(1, int(steps_per_epoch * cfg.epochs))
+    def windows_of(epoch: int) -> list[WindowExample]:
+        return epochs[min(epoch, len(epochs) - 1)]
+
+    full, part = divmod(cfg.epochs, 1)
+    per_epoch = [math.ceil(len(windows_of(e)) / cfg.batch_size) for e in range(max(1, math.ceil(cfg.epochs)))]
+    total = max(1, sum(per_epoch[: int(full)]) + int(per_epoch[-1] * part))
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
     warm = max(1, int(total * cfg.warmup))
@@ -139,8 +161,9 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
     t0 = time.time()
     step, running = 0, 0.0
     log.info("training on %d articles, %d windows, %d steps", len(articles), len(examples), total)
+    epoch = 0
     while step < total:
-        for batch in make_batches(examples, cfg.batch_size, rng):
+        for batch in make_batches(windows_of(epoch), cfg.batch_size, rng):
             loss = batch_loss(net, batch, cfg, weights)
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -153,6 +176,7 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
                 log.info("step %d/%d loss %.4f elapsed %.0fs", step, total, running, time.time() - t0)
             if step >= total:
                 break
+        epoch += 1
     net.eval()
     weights_path = out_dir / "weights.safetensors"
     state = {k: v.contiguous() for k, v in net.state_dict().items()}
