@@ -9,7 +9,9 @@ Measures, in one run:
   * the same fine-tuned weights as a transformers BertForTokenClassification in a
     `pipeline("token-classification")` with 128-token strided chunks (token tagging only, so it
     does less work than propscan, which also classifies spans): articles/s;
-  * cold start: wall time of `propscan analyze examples/article.txt --format json`, median of 5.
+  * cold start: wall time of `propscan analyze examples/article.txt --format json`, median of 5;
+  * the encoder alone: ONNX Runtime over every window of the corpus on one thread, the floor
+    under `predict`'s time (divided by its worker count).
 Writes benchmarks/results/speed.json and prints a Markdown table.
 """
 
@@ -38,6 +40,28 @@ def count_tokens(texts: list[str]) -> int:
 
     tok = load_tokenizer(load_bundle().tokenizer)
     return sum(len(encode(tok, t).ids) for t in texts)
+
+
+def encoder_seconds(texts: list[str]) -> float:
+    """Seconds ONNX Runtime alone takes to encode every window of the corpus on one thread.
+
+    Everything else `predict` does (starting workers, tokenizing, decoding, the span classifier)
+    comes on top, so this divided by the worker count is the floor under its wall time.
+    """
+    from propscan.bundle import load_bundle
+    from propscan.detect import Detector
+    from propscan.encoding import encode
+    from propscan.segment import windows_for
+
+    detector = Detector(load_bundle(), threads=1)
+    rows = []
+    for text in texts:
+        enc = encode(detector.tokenizer, text)
+        rows += [enc.ids[w.start : w.stop] for w in windows_for(text, enc.offsets)]
+    detector.encode_windows(rows[:50])  # warm-up
+    t0 = time.perf_counter()
+    detector.encode_windows(rows)
+    return time.perf_counter() - t0
 
 
 def torch_pipeline(texts: list[str], weights: Path) -> float:
@@ -95,6 +119,9 @@ def main() -> None:
         colds.append(t)
     result["cold_start_s_median"] = round(statistics.median(colds), 3)
     result["cold_start_s_all"] = [round(c, 3) for c in colds]
+    encoder = encoder_seconds(texts)
+    result["encoder_only_one_thread_seconds"] = round(encoder, 2)
+    result["encoder_only_one_thread_tokens_per_s"] = round(tokens / encoder)
     if not args.skip_torch:
         if not args.weights.is_file():
             raise SystemExit(f"{args.weights} not found: run `propscan train --work train-work` first, or --skip-torch")

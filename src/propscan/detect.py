@@ -62,7 +62,7 @@ class Detector:
         encoded = [encode(self.tokenizer, t) for t in texts]
         windows = [windows_for(t, e.offsets) if e.offsets else [] for t, e in zip(texts, encoded)]
         jobs = [(a, w) for a, ws in enumerate(windows) for w in ws]
-        outputs = self._run([encoded[a].ids[w.start : w.stop] for a, w in jobs], pause)
+        outputs = self.encode_windows([encoded[a].ids[w.start : w.stop] for a, w in jobs], pause)
         results = []
         pos = 0
         for text, enc, ws in zip(texts, encoded, windows):
@@ -86,7 +86,7 @@ class Detector:
     def _n_tech(self) -> int:
         return self.session.get_outputs()[2].shape[-1]
 
-    def _run(self, rows: list[np.ndarray], pause: Callable[[], None] | None = None):
+    def encode_windows(self, rows: list[np.ndarray], pause: Callable[[], None] | None = None):
         """Encoder outputs per row, trimmed to the row's own tokens (hidden keeps [CLS]).
 
         One window per call: int8 dynamic quantization scales activations by the range of the
