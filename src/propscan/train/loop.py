@@ -68,7 +68,7 @@ def epoch_examples(tokenizer, articles: list[LabelledArticle], cfg: TrainConfig)
     lo = WINDOW_TOKENS - cfg.window_jitter
     return [
         [ex for a in articles for ex in article_examples(tokenizer, a, sizes.randint(lo, WINDOW_TOKENS))]
-        for _ in range(math.ceil(cfg.epochs))
+        for _ in range(max(1, math.ceil(cfg.epochs)))
     ]
 
 
