@@ -159,7 +159,7 @@ def test_window_jitter_repacks_each_epoch_and_keeps_every_token():
     spans = [("Loaded_Language", m.start(), m.start() + 7) for m in re.finditer("corrupt", text)]
     arts = [LabelledArticle("1", text, spans)]
     plain = epoch_examples(tokenizer, arts, recipe(epochs=3.0))
-    assert len(plain) == 1  # no jitter: one packing, the runtime's, for every epoch
+    assert len(plain) == 3 and all(epoch is plain[0] for epoch in plain)  # no jitter: the runtime's packing every epoch
     jittered = epoch_examples(tokenizer, arts, recipe(epochs=3.0, window_jitter=40))
     assert len(jittered) == 3
     n_tokens = sum(len(ex.ids) for ex in plain[0])

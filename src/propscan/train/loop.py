@@ -61,14 +61,15 @@ def class_weights(examples: list[WindowExample]) -> torch.Tensor:
 
 
 def epoch_examples(tokenizer, articles: list[LabelledArticle], cfg: TrainConfig) -> list[list[WindowExample]]:
-    """Training windows for each epoch (one shared list when there is no jitter)."""
+    """Training windows for each epoch, a started one included (without jitter, one list shared by all)."""
+    n_epochs = max(1, math.ceil(cfg.epochs))
     if not cfg.window_jitter:
-        return [[ex for a in articles for ex in article_examples(tokenizer, a)]]
+        return [[ex for a in articles for ex in article_examples(tokenizer, a)]] * n_epochs
     sizes = random.Random(cfg.seed + 1)  # its own stream: the batch order stays that of the seed
     lo = WINDOW_TOKENS - cfg.window_jitter
     return [
         [ex for a in articles for ex in article_examples(tokenizer, a, sizes.randint(lo, WINDOW_TOKENS))]
-        for _ in range(max(1, math.ceil(cfg.epochs)))
+        for _ in range(n_epochs)
     ]
 
 
@@ -145,11 +146,8 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
         [{"params": enc_params, "lr": cfg.lr}, {"params": head_params, "lr": cfg.head_lr}],
         weight_decay=cfg.weight_decay,
     )
-    def windows_of(epoch: int) -> list[WindowExample]:
-        return epochs[min(epoch, len(epochs) - 1)]
-
     full, part = divmod(cfg.epochs, 1)
-    per_epoch = [math.ceil(len(windows_of(e)) / cfg.batch_size) for e in range(max(1, math.ceil(cfg.epochs)))]
+    per_epoch = [math.ceil(len(windows) / cfg.batch_size) for windows in epochs]
     total = max(1, sum(per_epoch[: int(full)]) + int(per_epoch[-1] * part))
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
@@ -163,7 +161,7 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
     log.info("training on %d articles, %d windows, %d steps", len(articles), len(examples), total)
     epoch = 0
     while step < total:
-        for batch in make_batches(windows_of(epoch), cfg.batch_size, rng):
+        for batch in make_batches(epochs[epoch], cfg.batch_size, rng):
             loss = batch_loss(net, batch, cfg, weights)
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), 1.0)
