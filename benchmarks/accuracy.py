@@ -28,6 +28,8 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=None, help="encoder learning rate (default: the shipped recipe's)")
     ap.add_argument("--window-jitter", type=int, default=None,
                     help="pack training windows up to this many tokens smaller, redrawn each epoch (default: the shipped recipe's)")
+    ap.add_argument("--ema", type=float, default=None,
+                    help="save a moving average of the weights with this decay (default: the shipped recipe's)")
     ap.add_argument("--results", type=Path, default=RESULTS)
     ap.add_argument("--report-only", action="store_true", help="print the saved results without running folds")
     ap.add_argument("--partial", action="store_true", help="score the folds done so far")
@@ -38,8 +40,8 @@ def main() -> None:
 
         args.results.parent.mkdir(parents=True, exist_ok=True)
         if run_crossval(data=args.data, work=args.work, folds=args.folds, threads=args.threads,
-                        results=args.results, partial=args.partial, lr=args.lr,
-                        window_jitter=args.window_jitter) is None:
+                        results=args.results, partial=args.partial,
+                        options=dict(lr=args.lr, window_jitter=args.window_jitter, ema=args.ema)) is None:
             print("not all folds are done yet; run the remaining folds, then --report-only")
             return
     from propscan.train.card import cv_tables

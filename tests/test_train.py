@@ -23,10 +23,11 @@ def test_train_smoke_writes_a_loadable_bundle(tmp_path):
     out, work = tmp_path / "model", tmp_path / "work"
     r = run_cli("train", "--data", str(MINI), "--out", str(out), "--work", str(work),
                 "--max-steps", "2", "--version", "smoke-test", "--threads", "2", "--lr", "3e-5",
-                "--window-jitter", "20")
+                "--window-jitter", "20", "--ema", "0.99")
     assert r.code == 0, r.err
     config = json.loads((work / "train.json").read_text())["config"]
-    assert (config["lr"], config["window_jitter"]) == (3e-5, 20)  # the options reach the trainer
+    assert (config["lr"], config["window_jitter"], config["ema"]) == (3e-5, 20, 0.99)  # the options reach the trainer
+    assert (work / "weights.last.safetensors").is_file()  # with --ema the last step's weights are kept beside
     bundle = load_bundle(out)
     assert bundle.version == "smoke-test"
     card = (out / "MODEL_CARD.md").read_text()
@@ -169,3 +170,28 @@ def test_window_jitter_repacks_each_epoch_and_keeps_every_token():
         assert sum(len(ex.spans) for ex in epoch) == sum(len(ex.spans) for ex in plain[0])
     assert len({tuple(len(ex.ids) for ex in epoch) for epoch in jittered}) > 1  # packed differently
     assert len(jittered[0]) > len(plain[0])  # smaller windows, so more of them
+
+
+def test_weight_average_follows_the_trainable_weights_and_forgets_the_start():
+    import torch
+    from torch import nn
+
+    from propscan.train.loop import WeightAverage
+
+    net = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+    net[0].weight.requires_grad_(False)  # frozen, like the word embeddings
+    frozen = net[0].weight.detach().clone()
+    with torch.no_grad():
+        net[1].bias.fill_(0.0)
+    average = WeightAverage(net, decay=0.9)
+    with torch.no_grad():
+        net[1].bias.fill_(1.0)
+        start = net[1].weight.detach().clone()
+    average.update()  # warm-up: decay min(0.9, 2/11), so the start's share is 2/11
+    assert torch.allclose(average.average["1.bias"], torch.full((1,), 9 / 11), atol=1e-6)
+    for _ in range(200):
+        average.update()
+    state = average.state_dict(net)
+    assert torch.allclose(state["1.bias"], torch.ones(1), atol=1e-6)  # converges on the trained weight
+    assert torch.equal(state["1.weight"], start)
+    assert torch.equal(state["0.weight"], frozen) and "0.weight" not in average.average

@@ -225,6 +225,8 @@ def evaluate(
 
 JITTER_HELP = ("Each epoch, pack each article into windows up to this many tokens smaller than the runtime's "
                "(default: the shipped recipe's).")
+EMA_HELP = ("Save an exponential moving average of the weights with this decay, e.g. 0.997, instead of the last "
+            "step's (default: the shipped recipe's).")
 
 
 @app.command()
@@ -236,6 +238,7 @@ def train(
     epochs: Annotated[float, typer.Option(help="Training epochs.")] = 5.0,
     lr: Annotated[Optional[float], typer.Option("--lr", help="Encoder learning rate (default: the shipped recipe's).")] = None,
     window_jitter: Annotated[Optional[int], typer.Option("--window-jitter", min=0, max=96, help=JITTER_HELP)] = None,
+    ema: Annotated[Optional[float], typer.Option("--ema", min=0.0, max=0.9999, help=EMA_HELP)] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     threads: Annotated[int, typer.Option(help="CPU threads for torch.")] = 2,
     max_articles: Annotated[Optional[int], typer.Option("--max-articles", help="Train on the first N articles only (smoke tests).")] = None,
@@ -245,8 +248,9 @@ def train(
     """Fine-tune the model on PTC and write a shippable bundle (needs the [train] extra)."""
     from .train.cli import run_train
 
-    run_train(data=data, out=out, work=work, settings=settings, epochs=epochs, lr=lr, seed=seed, threads=threads,
-              max_articles=max_articles, max_steps=max_steps, version=version, window_jitter=window_jitter)
+    run_train(data=data, out=out, work=work, settings=settings, epochs=epochs, seed=seed, threads=threads,
+              max_articles=max_articles, max_steps=max_steps, version=version,
+              options=dict(lr=lr, window_jitter=window_jitter, ema=ema))
 
 
 @app.command()
@@ -259,12 +263,13 @@ def crossval(
     partial: Annotated[bool, typer.Option("--partial", help="Score the folds done so far (results say which).")] = False,
     lr: Annotated[Optional[float], typer.Option("--lr", help="Encoder learning rate (default: the shipped recipe's).")] = None,
     window_jitter: Annotated[Optional[int], typer.Option("--window-jitter", min=0, max=96, help=JITTER_HELP)] = None,
+    ema: Annotated[Optional[float], typer.Option("--ema", min=0.0, max=0.9999, help=EMA_HELP)] = None,
 ) -> None:
     """5-fold cross-validation by article (fp32 and int8), then threshold tuning and scores."""
     from .train.cli import run_crossval
 
-    run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial, lr=lr,
-                 window_jitter=window_jitter)
+    run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial,
+                 options=dict(lr=lr, window_jitter=window_jitter, ema=ema))
 
 
 @app.command()

@@ -42,9 +42,10 @@ def _verbose_logging() -> None:
     logging.getLogger("propscan").setLevel(logging.INFO)
 
 
-def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epochs: float, lr: float | None, seed: int, threads: int,
+def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epochs: float, seed: int, threads: int,
               max_articles: int | None, max_steps: int | None, version: str | None,
-              window_jitter: int | None = None) -> Path:
+              options: dict | None = None) -> Path:
+    """``options``: recipe experiments from the command line (lr, window_jitter, ema); None keeps the default."""
     _require_torch()
     from .card import write_card
     from .export import export_onnx, write_model_card_json
@@ -60,7 +61,7 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epoch
             raise InputError(f"cannot read --settings {settings}: {exc}") from None
         tuned = cv.get("int8", cv).get("settings", {})
     articles = _corpus(data, max_articles)
-    cfg = recipe(epochs=epochs, lr=lr, seed=seed, threads=threads, max_steps=max_steps, window_jitter=window_jitter)
+    cfg = recipe(epochs=epochs, seed=seed, threads=threads, max_steps=max_steps, **(options or {}))
     t0 = time.time()
     weights = train(articles, work, cfg)
     graphs = export_onnx(weights, work / "onnx")
@@ -79,7 +80,7 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epoch
 
 
 def run_crossval(*, data: Path, work: Path, folds: str, threads: int, results: Path,
-                 partial: bool = False, lr: float | None = None, window_jitter: int | None = None) -> Path | None:
+                 partial: bool = False, options: dict | None = None) -> Path | None:
     _require_torch()
     from ..outputs import atomic_write
     from .cv import N_FOLDS, load_oof, run_fold
@@ -95,7 +96,7 @@ def run_crossval(*, data: Path, work: Path, folds: str, threads: int, results: P
         raise InputError(f"--folds must lie in 0..{N_FOLDS - 1}")
     articles = _corpus(data)
     for k in wanted:
-        run_fold(k, articles, work, recipe(threads=threads, lr=lr, window_jitter=window_jitter))
+        run_fold(k, articles, work, recipe(threads=threads, **(options or {})))
     done = [k for k in range(N_FOLDS) if (work / f"fold{k}" / "oof_int8.json").is_file()]
     if not done or (len(done) < N_FOLDS and not partial):
         log.info("folds done: %s; scores are computed once all %d are done (or with --partial)", done, N_FOLDS)
