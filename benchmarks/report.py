@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def cpu_model() -> str:
-    """The CPU's name and the vector extensions that decide int8 speed (AVX-512 VNNI, AMX)."""
-    name, flags = "unknown", set()
+    """The CPU's name, family/model (a cloud's 'AMD EPYC' hides the generation) and the vector
+    extensions that decide int8 speed (AVX-512 VNNI, AMX)."""
+    name, flags, family, model = "unknown", set(), "?", "?"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             key, _, value = line.partition(":")
@@ -23,11 +24,14 @@ def cpu_model() -> str:
                 name = value.strip()
             elif key.strip() == "flags":
                 flags = set(value.split())
+            elif key.strip() == "cpu family":
+                family = value.strip()
+            elif key.strip() == "model":
+                model = value.strip()
     except OSError:
         pass
     wanted = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8") if f in flags]
-    return f"{name} ({', '.join(wanted) or 'no AVX2'})"
-
+    return f"{name}, family {family} model {model} ({', '.join(wanted) or 'no AVX2'})"
 
 
 
