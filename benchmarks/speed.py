@@ -57,7 +57,7 @@ def encoder_seconds(texts: list[str]) -> float:
     rows = []
     for text in texts:
         enc = encode(detector.tokenizer, text)
-        rows += [enc.ids[w.start : w.stop] for w in windows_for(text, enc.offsets)]
+        rows += [enc.ids[w.start : w.stop] for w in windows_for(text, enc.offsets, detector.bundle.window_tokens)]
     detector.encode_windows(rows[:50])  # warm-up
     t0 = time.perf_counter()
     detector.encode_windows(rows)

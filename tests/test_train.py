@@ -23,13 +23,16 @@ def test_train_smoke_writes_a_loadable_bundle(tmp_path):
     out, work = tmp_path / "model", tmp_path / "work"
     r = run_cli("train", "--data", str(MINI), "--out", str(out), "--work", str(work),
                 "--max-steps", "2", "--version", "smoke-test", "--threads", "2", "--lr", "3e-5",
-                "--window-jitter", "20", "--ema", "0.99")
+                "--window-jitter", "20", "--ema", "0.99", "--window-tokens", "100", "--batch-size", "4")
     assert r.code == 0, r.err
     config = json.loads((work / "train.json").read_text())["config"]
-    assert (config["lr"], config["window_jitter"], config["ema"]) == (3e-5, 20, 0.99)  # the options reach the trainer
+    # the options reach the trainer
+    assert (config["lr"], config["window_jitter"], config["ema"]) == (3e-5, 20, 0.99)
+    assert (config["window_tokens"], config["batch_size"]) == (100, 4)
     assert (work / "weights.last.safetensors").is_file()  # with --ema the last step's weights are kept beside
     bundle = load_bundle(out)
     assert bundle.version == "smoke-test"
+    assert bundle.window_tokens == 100  # the runtime packs windows as training did
     card = (out / "MODEL_CARD.md").read_text()
     assert len(re.findall(r"^- `[a-z_.]+` sha256 `[0-9a-f]{64}`$", card, re.M)) == 3
     assert (work / "weights.safetensors").is_file()
@@ -170,6 +173,9 @@ def test_window_jitter_repacks_each_epoch_and_keeps_every_token():
         assert sum(len(ex.spans) for ex in epoch) == sum(len(ex.spans) for ex in plain[0])
     assert len({tuple(len(ex.ids) for ex in epoch) for epoch in jittered}) > 1  # packed differently
     assert len(jittered[0]) > len(plain[0])  # smaller windows, so more of them
+    wide = epoch_examples(tokenizer, arts, recipe(epochs=1.0, window_tokens=254))[0]
+    assert sum(len(ex.ids) for ex in wide) == n_tokens and max(len(ex.ids) for ex in wide) <= 254
+    assert len(wide) < len(plain[0])  # wider windows, so fewer of them
 
 
 def test_weight_average_follows_the_trainable_weights_and_forgets_the_start():

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ModelError
+from .segment import MAX_WINDOW, MIN_WINDOW, WINDOW_TOKENS
 
 DEFAULT_DIR = Path(__file__).parent / "resources" / "model"
 
@@ -61,10 +62,19 @@ class Bundle:
     tokenizer: Path
     settings: Settings = field(default_factory=Settings)
     meta: dict = field(default_factory=dict)
+    window_tokens: int = WINDOW_TOKENS  # content tokens per encoder window, as in training
 
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _window_tokens(meta: dict, folder: Path) -> int:
+    """The window size in model.json (models from before it was recorded used 126)."""
+    size = meta.get("window_tokens", WINDOW_TOKENS)
+    if not isinstance(size, int) or isinstance(size, bool) or not MIN_WINDOW <= size <= MAX_WINDOW:
+        raise ModelError(f"model.json in {folder}: window_tokens must be a whole number in {MIN_WINDOW}..{MAX_WINDOW}")
+    return size
 
 
 def load_bundle(folder: Path | None = None, *, detector_name: str | None = None, verify: bool = True) -> Bundle:
@@ -86,6 +96,7 @@ def load_bundle(folder: Path | None = None, *, detector_name: str | None = None,
         tokenizer=folder / "tokenizer.json",
         settings=Settings.from_dict(meta.get("settings", {})),
         meta=meta,
+        window_tokens=_window_tokens(meta, folder),
     )
     for path in (bundle.detector, bundle.span_head, bundle.tokenizer):
         if not path.is_file():

@@ -225,6 +225,9 @@ def evaluate(
 
 JITTER_HELP = ("Each epoch, pack each article into windows up to this many tokens smaller than the runtime's "
                "(default: the shipped recipe's).")
+WINDOW_HELP = ("Content tokens per encoder window, 40-510 (default: the shipped recipe's 126); recorded in "
+               "model.json, so analysis packs windows the same way.")
+BATCH_HELP = "Windows per training step (default: the shipped recipe's 16)."
 EMA_HELP = ("Save an exponential moving average of the weights with this decay, e.g. 0.997, instead of the last "
             "step's (default: the shipped recipe's).")
 
@@ -237,6 +240,8 @@ def train(
     settings: Annotated[Optional[Path], typer.Option("--settings", help="cv_results.json from `propscan crossval`: thresholds and calibration to ship.")] = None,
     epochs: Annotated[float, typer.Option(help="Training epochs.")] = 5.0,
     lr: Annotated[Optional[float], typer.Option("--lr", help="Encoder learning rate (default: the shipped recipe's).")] = None,
+    window_tokens: Annotated[Optional[int], typer.Option("--window-tokens", min=40, max=510, help=WINDOW_HELP)] = None,
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size", min=1, max=256, help=BATCH_HELP)] = None,
     window_jitter: Annotated[Optional[int], typer.Option("--window-jitter", min=0, max=96, help=JITTER_HELP)] = None,
     ema: Annotated[Optional[float], typer.Option("--ema", min=0.0, max=0.9999, help=EMA_HELP)] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
@@ -250,7 +255,8 @@ def train(
 
     run_train(data=data, out=out, work=work, settings=settings, epochs=epochs, seed=seed, threads=threads,
               max_articles=max_articles, max_steps=max_steps, version=version,
-              options=dict(lr=lr, window_jitter=window_jitter, ema=ema))
+              options=dict(lr=lr, window_tokens=window_tokens, batch_size=batch_size,
+                           window_jitter=window_jitter, ema=ema))
 
 
 @app.command()
@@ -262,6 +268,8 @@ def crossval(
     results: Annotated[Path, typer.Option("--results", help="Where to write cv_results.json once all 5 folds are done.")] = Path("cv_results.json"),
     partial: Annotated[bool, typer.Option("--partial", help="Score the folds done so far (results say which).")] = False,
     lr: Annotated[Optional[float], typer.Option("--lr", help="Encoder learning rate (default: the shipped recipe's).")] = None,
+    window_tokens: Annotated[Optional[int], typer.Option("--window-tokens", min=40, max=510, help=WINDOW_HELP)] = None,
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size", min=1, max=256, help=BATCH_HELP)] = None,
     window_jitter: Annotated[Optional[int], typer.Option("--window-jitter", min=0, max=96, help=JITTER_HELP)] = None,
     ema: Annotated[Optional[float], typer.Option("--ema", min=0.0, max=0.9999, help=EMA_HELP)] = None,
 ) -> None:
@@ -269,7 +277,8 @@ def crossval(
     from .train.cli import run_crossval
 
     run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial,
-                 options=dict(lr=lr, window_jitter=window_jitter, ema=ema))
+                 options=dict(lr=lr, window_tokens=window_tokens, batch_size=batch_size,
+                              window_jitter=window_jitter, ema=ema))
 
 
 @app.command()

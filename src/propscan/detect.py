@@ -60,7 +60,8 @@ class Detector:
         requests in the middle of a long article.
         """
         encoded = [encode(self.tokenizer, t) for t in texts]
-        windows = [windows_for(t, e.offsets) if e.offsets else [] for t, e in zip(texts, encoded)]
+        size = self.bundle.window_tokens
+        windows = [windows_for(t, e.offsets, size) if e.offsets else [] for t, e in zip(texts, encoded)]
         jobs = [(a, w) for a, ws in enumerate(windows) for w in ws]
         outputs = self.encode_windows([encoded[a].ids[w.start : w.stop] for a, w in jobs], pause)
         results = []

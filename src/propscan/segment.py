@@ -17,6 +17,9 @@ _SENTENCE_END = re.compile(r"\n+|(?<=[.!?])[\"'”’)\]]*[ \t]+(?=[\"'“‘(\[
 
 WINDOW_TOKENS = 126  # content tokens per window; +[CLS] +[SEP] = 128 positions
 OVERLAP_TOKENS = 32  # shared tokens between the pieces of an over-long sentence
+# window sizes a model may be trained with: above the overlap, so an over-long sentence's pieces
+# advance; at most 510 + [CLS] + [SEP] = the encoder's 512 positions
+MIN_WINDOW, MAX_WINDOW = 40, 510
 
 
 @dataclass(frozen=True)

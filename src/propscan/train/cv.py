@@ -86,7 +86,8 @@ def run_fold(k: int, articles: list[LabelledArticle], run_dir: Path, cfg: TrainC
     if not (onnx_dir / VARIANTS["int8"]).is_file():
         export_onnx(weights, onnx_dir)
     for variant, detector in VARIANTS.items():
-        write_model_card_json(onnx_dir, detector=detector, version=f"cv-fold{k}-{variant}", settings={})
+        write_model_card_json(onnx_dir, detector=detector, version=f"cv-fold{k}-{variant}", settings={},
+                              extra={"window_tokens": cfg.window_tokens})
         predictor = Predictor(load_bundle(onnx_dir, detector_name=detector), threads=cfg.threads)
         oof = out_of_fold(predictor, held_out)
         tmp = fold_dir / f"oof_{variant}.json.tmp"

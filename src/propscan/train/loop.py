@@ -18,7 +18,7 @@ from torch import nn
 from .. import techniques
 from ..encoding import batch_arrays, load_tokenizer
 from ..ptc import LabelledArticle
-from ..segment import WINDOW_TOKENS
+from ..segment import MIN_WINDOW, WINDOW_TOKENS
 from .base import base_model_dir
 from .data import WindowExample, article_examples
 from .net import PropNet, span_inputs
@@ -37,8 +37,10 @@ class TrainConfig:
     aux_weight: float = 0.5  # per-technique token channels
     span_weight: float = 1.0
     seed: int = 13
+    # content tokens per encoder window; recorded in model.json so the runtime packs the same
+    window_tokens: int = WINDOW_TOKENS
     # each epoch, each article is packed into windows of a size drawn from
-    # [WINDOW_TOKENS - window_jitter, WINDOW_TOKENS], so a sentence is seen among different
+    # [window_tokens - window_jitter, window_tokens], so a sentence is seen among different
     # neighbours; 0 packs every epoch the way the runtime does
     window_jitter: int = 0
     # decay of an exponential moving average of the weights, saved in place of the last step's
@@ -67,11 +69,11 @@ def epoch_examples(tokenizer, articles: list[LabelledArticle], cfg: TrainConfig)
     """Training windows for each epoch, a started one included (without jitter, one list shared by all)."""
     n_epochs = max(1, math.ceil(cfg.epochs))
     if not cfg.window_jitter:
-        return [[ex for a in articles for ex in article_examples(tokenizer, a)]] * n_epochs
+        return [[ex for a in articles for ex in article_examples(tokenizer, a, cfg.window_tokens)]] * n_epochs
     sizes = random.Random(cfg.seed + 1)  # its own stream: the batch order stays that of the seed
-    lo = WINDOW_TOKENS - cfg.window_jitter
+    lo = max(MIN_WINDOW, cfg.window_tokens - cfg.window_jitter)
     return [
-        [ex for a in articles for ex in article_examples(tokenizer, a, sizes.randint(lo, WINDOW_TOKENS))]
+        [ex for a in articles for ex in article_examples(tokenizer, a, sizes.randint(lo, cfg.window_tokens))]
         for _ in range(n_epochs)
     ]
 
