@@ -228,8 +228,8 @@ JITTER_HELP = ("Each epoch, pack each article into windows up to this many token
 WINDOW_HELP = ("Content tokens per encoder window, 40-510 (default: the shipped recipe's 126); recorded in "
                "model.json, so analysis packs windows the same way.")
 BATCH_HELP = "Windows per training step (default: the shipped recipe's 16)."
-EMA_HELP = ("Save an exponential moving average of the weights with this decay, e.g. 0.997, instead of the last "
-            "step's (default: the shipped recipe's).")
+EMA_HELP = ("Save an exponential moving average of the weights with this decay instead of the last step's "
+            "(default: the shipped recipe's 0.997; 0 saves the last step's).")
 
 
 @app.command()

@@ -44,8 +44,10 @@ class TrainConfig:
     # neighbours; 0 packs every epoch the way the runtime does
     window_jitter: int = 0
     # decay of an exponential moving average of the weights, saved in place of the last step's
-    # (with a bias-free warm-up, so the random heads of step 0 fade at once); 0 saves the last step's
-    ema: float = 0.0
+    # (with a bias-free warm-up, so the random heads of step 0 fade at once); 0 saves the last step's.
+    # 0.997 beat the last step's weights of the same 5-fold run on labelled-span F1 (int8 0.2470
+    # vs 0.2459; nested 0.2440 vs 0.2425) and SI (0.4251 vs 0.4241)
+    ema: float = 0.997
     threads: int = 2
     max_steps: int | None = None  # for smoke tests
 
