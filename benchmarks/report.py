@@ -34,7 +34,6 @@ def cpu_model() -> str:
     return f"{name}, family {family} model {model} ({', '.join(wanted) or 'no AVX2'})"
 
 
-
 def save(result: dict, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")

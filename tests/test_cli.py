@@ -230,3 +230,15 @@ def test_console_script_runs_as_a_real_process(tmp_path):
     assert p.stderr.strip().count("\n") == 0 and "no such file" in p.stderr
     p = subprocess.run([sys.executable, "-m", "propscan", "techniques"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and p.stdout.count("Example:") == 14
+
+
+@pytest.mark.parametrize("args,option", [
+    (("analyze", EXAMPLE, "--max-bytes", "-5"), "--max-bytes"),
+    (("analyze", EXAMPLE, "--timeout", "0"), "--timeout"),
+    (("predict", str(MINI / "train-articles"), "--workers", "0"), "--workers"),
+    (("crossval", "--window-tokens", "20"), "--window-tokens"),
+])
+def test_out_of_range_option_values_are_usage_errors(args, option):
+    r = run_cli(*args)
+    assert r.code == 2, r.err
+    assert option in r.err and "Traceback" not in r.err and "internal error" not in r.err

@@ -20,6 +20,7 @@ import typer
 
 from . import __version__, techniques
 from .errors import InputError, PropscanError
+from .segment import MAX_WINDOW, MIN_WINDOW, WINDOW_TOKENS
 from .workers import default_workers
 
 app = typer.Typer(
@@ -67,8 +68,8 @@ def analyze(
     fmt: Annotated[AnalyzeFormat, typer.Option("--format", "-f", help="terminal: highlighted article; json: schema below; ptc: id, technique, start, end lines.")] = AnalyzeFormat.terminal,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the json/ptc/plain output to this file (atomically) instead of standard output.")] = None,
     html: Annotated[Optional[Path], typer.Option("--html", help="Also write a standalone HTML report: a file for one source, a folder (one report each) for several.")] = None,
-    max_bytes: Annotated[int, typer.Option("--max-bytes", help="Refuse inputs larger than this many bytes.")] = 5 * 1024 * 1024,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for a URL.")] = 15.0,
+    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes.")] = 5 * 1024 * 1024,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for a URL.")] = 15.0,
     allow_private: Annotated[bool, typer.Option("--allow-private", help="Allow URLs on loopback, private and link-local addresses.")] = False,
     model: Annotated[Optional[Path], typer.Option("--model", help="Model folder (default: the model shipped with propscan).")] = None,
 ) -> None:
@@ -225,7 +226,8 @@ def evaluate(
 
 JITTER_HELP = ("Each epoch, pack each article into windows up to this many tokens smaller than the runtime's "
                "(default: the shipped recipe's).")
-WINDOW_HELP = ("Content tokens per encoder window, 40-510 (default: the shipped recipe's 126); recorded in "
+WINDOW_HELP = (f"Content tokens per encoder window, {MIN_WINDOW}-{MAX_WINDOW} (default: the shipped recipe's "
+               f"{WINDOW_TOKENS}); recorded in "
                "model.json, so analysis packs windows the same way.")
 BATCH_HELP = "Windows per training step (default: the shipped recipe's 16)."
 EMA_HELP = ("Save an exponential moving average of the weights with this decay instead of the last step's "
@@ -240,7 +242,7 @@ def train(
     settings: Annotated[Optional[Path], typer.Option("--settings", help="cv_results.json from `propscan crossval`: thresholds and calibration to ship.")] = None,
     epochs: Annotated[float, typer.Option(help="Training epochs.")] = 5.0,
     lr: Annotated[Optional[float], typer.Option("--lr", help="Encoder learning rate (default: the shipped recipe's).")] = None,
-    window_tokens: Annotated[Optional[int], typer.Option("--window-tokens", min=40, max=510, help=WINDOW_HELP)] = None,
+    window_tokens: Annotated[Optional[int], typer.Option("--window-tokens", min=MIN_WINDOW, max=MAX_WINDOW, help=WINDOW_HELP)] = None,
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", min=1, max=256, help=BATCH_HELP)] = None,
     window_jitter: Annotated[Optional[int], typer.Option("--window-jitter", min=0, max=96, help=JITTER_HELP)] = None,
     ema: Annotated[Optional[float], typer.Option("--ema", min=0.0, max=0.9999, help=EMA_HELP)] = None,
@@ -268,7 +270,7 @@ def crossval(
     results: Annotated[Path, typer.Option("--results", help="Where to write cv_results.json once all 5 folds are done.")] = Path("cv_results.json"),
     partial: Annotated[bool, typer.Option("--partial", help="Score the folds done so far (results say which).")] = False,
     lr: Annotated[Optional[float], typer.Option("--lr", help="Encoder learning rate (default: the shipped recipe's).")] = None,
-    window_tokens: Annotated[Optional[int], typer.Option("--window-tokens", min=40, max=510, help=WINDOW_HELP)] = None,
+    window_tokens: Annotated[Optional[int], typer.Option("--window-tokens", min=MIN_WINDOW, max=MAX_WINDOW, help=WINDOW_HELP)] = None,
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", min=1, max=256, help=BATCH_HELP)] = None,
     window_jitter: Annotated[Optional[int], typer.Option("--window-jitter", min=0, max=96, help=JITTER_HELP)] = None,
     ema: Annotated[Optional[float], typer.Option("--ema", min=0.0, max=0.9999, help=EMA_HELP)] = None,
@@ -287,9 +289,9 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8000,
     db: Annotated[Optional[Path], typer.Option("--db", help="SQLite file for the history (default: propscan.db in the user data folder).")] = None,
     insecure: Annotated[bool, typer.Option("--insecure", help="Allow a non-loopback address without an API key (anyone who can reach it can write).")] = False,
-    max_body: Annotated[int, typer.Option("--max-body", help="Largest request body accepted, in bytes.")] = 5 * 1024 * 1024,
-    max_chars: Annotated[int, typer.Option("--max-chars", help="Longest article text analysed, in characters.")] = 200_000,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for a URL.")] = 15.0,
+    max_body: Annotated[int, typer.Option("--max-body", min=1, help="Largest request body accepted, in bytes.")] = 5 * 1024 * 1024,
+    max_chars: Annotated[int, typer.Option("--max-chars", min=1, help="Longest article text analysed, in characters.")] = 200_000,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for a URL.")] = 15.0,
     allow_private: Annotated[bool, typer.Option("--allow-private", help="Let URL analysis reach loopback, private and link-local addresses.")] = False,
     model: Annotated[Optional[Path], typer.Option("--model", help="Model folder (default: the model shipped with propscan).")] = None,
 ) -> None:
@@ -449,9 +451,10 @@ def run(argv: list[str] | None = None) -> None:
     except Exception as exc:  # the last line of defence: report, don't dump
         import click
 
-        if isinstance(exc, click.ClickException):
+        # typer reports bad option values (out of range, say) with its own copy of click's exceptions
+        if isinstance(exc, (click.ClickException, typer.TyperException)) and hasattr(exc, "show"):
             exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(getattr(exc, "exit_code", 2))
         if _debug:
             raise
         _err(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
