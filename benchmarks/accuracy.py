@@ -25,6 +25,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=ROOT / "cv-work")
     ap.add_argument("--folds", default="0,1,2,3,4")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--epochs", type=float, default=None, help="training epochs (default: the shipped recipe's)")
     ap.add_argument("--lr", type=float, default=None, help="encoder learning rate (default: the shipped recipe's)")
     ap.add_argument("--window-tokens", type=int, default=None,
                     help="content tokens per encoder window, in training and in the fold's runtime (default: the shipped recipe's)")
@@ -44,7 +45,7 @@ def main() -> None:
         args.results.parent.mkdir(parents=True, exist_ok=True)
         if run_crossval(data=args.data, work=args.work, folds=args.folds, threads=args.threads,
                         results=args.results, partial=args.partial,
-                        options=dict(lr=args.lr, window_tokens=args.window_tokens, batch_size=args.batch_size,
+                        options=dict(epochs=args.epochs, lr=args.lr, window_tokens=args.window_tokens, batch_size=args.batch_size,
                                      window_jitter=args.window_jitter, ema=args.ema)) is None:
             print("not all folds are done yet; run the remaining folds, then --report-only")
             return

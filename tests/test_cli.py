@@ -237,6 +237,7 @@ def test_console_script_runs_as_a_real_process(tmp_path):
     (("analyze", EXAMPLE, "--timeout", "0"), "--timeout"),
     (("predict", str(MINI / "train-articles"), "--workers", "0"), "--workers"),
     (("crossval", "--window-tokens", "20"), "--window-tokens"),
+    (("train", "--epochs", "0"), "--epochs"),
 ])
 def test_out_of_range_option_values_are_usage_errors(args, option):
     r = run_cli(*args)

@@ -23,12 +23,13 @@ def test_train_smoke_writes_a_loadable_bundle(tmp_path):
     out, work = tmp_path / "model", tmp_path / "work"
     r = run_cli("train", "--data", str(MINI), "--out", str(out), "--work", str(work),
                 "--max-steps", "2", "--version", "smoke-test", "--threads", "2", "--lr", "3e-5",
-                "--window-jitter", "20", "--ema", "0.99", "--window-tokens", "100", "--batch-size", "4")
+                "--window-jitter", "20", "--ema", "0.99", "--window-tokens", "100", "--batch-size", "4",
+                "--epochs", "2.5")
     assert r.code == 0, r.err
     config = json.loads((work / "train.json").read_text())["config"]
     # the options reach the trainer
     assert (config["lr"], config["window_jitter"], config["ema"]) == (3e-5, 20, 0.99)
-    assert (config["window_tokens"], config["batch_size"]) == (100, 4)
+    assert (config["window_tokens"], config["batch_size"], config["epochs"]) == (100, 4, 2.5)
     assert (work / "weights.last.safetensors").is_file()  # with --ema the last step's weights are kept beside
     bundle = load_bundle(out)
     assert bundle.version == "smoke-test"

@@ -229,6 +229,7 @@ JITTER_HELP = ("Each epoch, pack each article into windows up to this many token
 WINDOW_HELP = (f"Content tokens per encoder window, {MIN_WINDOW}-{MAX_WINDOW} (default: the shipped recipe's "
                f"{WINDOW_TOKENS}); recorded in "
                "model.json, so analysis packs windows the same way.")
+EPOCHS_HELP = "Passes over the training articles; a fraction ends part-way (default: the shipped recipe's)."
 BATCH_HELP = "Windows per training step (default: the shipped recipe's 16)."
 EMA_HELP = ("Save an exponential moving average of the weights with this decay instead of the last step's "
             "(default: the shipped recipe's 0.997; 0 saves the last step's).")
@@ -240,7 +241,7 @@ def train(
     out: Annotated[Path, typer.Option("--out", help="Where to write the model bundle (ONNX + model.json + card).")] = Path("model-out"),
     work: Annotated[Path, typer.Option("--work", help="Folder for weights and the fp32 graph (not shipped).")] = Path("train-work"),
     settings: Annotated[Optional[Path], typer.Option("--settings", help="cv_results.json from `propscan crossval`: thresholds and calibration to ship.")] = None,
-    epochs: Annotated[float, typer.Option(help="Training epochs.")] = 5.0,
+    epochs: Annotated[Optional[float], typer.Option("--epochs", min=0.01, max=50, help=EPOCHS_HELP)] = None,
     lr: Annotated[Optional[float], typer.Option("--lr", help="Encoder learning rate (default: the shipped recipe's).")] = None,
     window_tokens: Annotated[Optional[int], typer.Option("--window-tokens", min=MIN_WINDOW, max=MAX_WINDOW, help=WINDOW_HELP)] = None,
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", min=1, max=256, help=BATCH_HELP)] = None,
@@ -269,6 +270,7 @@ def crossval(
     threads: Annotated[int, typer.Option(help="CPU threads for this process.")] = 2,
     results: Annotated[Path, typer.Option("--results", help="Where to write cv_results.json once all 5 folds are done.")] = Path("cv_results.json"),
     partial: Annotated[bool, typer.Option("--partial", help="Score the folds done so far (results say which).")] = False,
+    epochs: Annotated[Optional[float], typer.Option("--epochs", min=0.01, max=50, help=EPOCHS_HELP)] = None,
     lr: Annotated[Optional[float], typer.Option("--lr", help="Encoder learning rate (default: the shipped recipe's).")] = None,
     window_tokens: Annotated[Optional[int], typer.Option("--window-tokens", min=MIN_WINDOW, max=MAX_WINDOW, help=WINDOW_HELP)] = None,
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", min=1, max=256, help=BATCH_HELP)] = None,
@@ -279,7 +281,7 @@ def crossval(
     from .train.cli import run_crossval
 
     run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial,
-                 options=dict(lr=lr, window_tokens=window_tokens, batch_size=batch_size,
+                 options=dict(epochs=epochs, lr=lr, window_tokens=window_tokens, batch_size=batch_size,
                               window_jitter=window_jitter, ema=ema))
 
 

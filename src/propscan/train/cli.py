@@ -42,7 +42,7 @@ def _verbose_logging() -> None:
     logging.getLogger("propscan").setLevel(logging.INFO)
 
 
-def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epochs: float, seed: int, threads: int,
+def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epochs: float | None, seed: int, threads: int,
               max_articles: int | None, max_steps: int | None, version: str | None,
               options: dict | None = None) -> Path:
     """``options``: recipe experiments from the command line (lr, window_tokens, batch_size, window_jitter,
