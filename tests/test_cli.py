@@ -243,3 +243,13 @@ def test_out_of_range_option_values_are_usage_errors(args, option):
     r = run_cli(*args)
     assert r.code == 2, r.err
     assert option in r.err and "Traceback" not in r.err and "internal error" not in r.err
+    assert r.err.strip().count("\n") == 0 and r.err.startswith("propscan: error:")  # one line, as other errors
+
+
+@pytest.mark.parametrize("args,says", [
+    (("analyze", "x.txt", "--bogus"), "No such option: --bogus (see 'propscan analyze --help')"),
+    (("nosuchcommand",), "No such command 'nosuchcommand' (see 'propscan --help')"),
+])
+def test_usage_errors_are_one_line_naming_the_help(args, says):
+    r = run_cli(*args)
+    assert (r.code, r.err.strip()) == (2, f"propscan: error: {says}")

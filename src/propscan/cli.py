@@ -432,6 +432,13 @@ def list_techniques(
         typer.echo(f"{t.title} [{t.name}]\n  {t.definition}\n  Example: {t.example}\n")
 
 
+def _usage_line(exc) -> str:
+    """A usage error on one line, like every other error, with where to read the usage."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    return f"{message} (see '{ctx.command_path} --help')" if ctx is not None else message
+
+
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry point: one-line errors, never a traceback (unless --debug)."""
     logging.basicConfig(level=logging.WARNING, format="propscan: %(message)s")
@@ -454,8 +461,8 @@ def run(argv: list[str] | None = None) -> None:
         import click
 
         # typer reports bad option values (out of range, say) with its own copy of click's exceptions
-        if isinstance(exc, (click.ClickException, typer.TyperException)) and hasattr(exc, "show"):
-            exc.show()
+        if isinstance(exc, (click.ClickException, typer.TyperException)) and hasattr(exc, "format_message"):
+            _err(f"error: {_usage_line(exc)}")
             sys.exit(getattr(exc, "exit_code", 2))
         if _debug:
             raise
