@@ -41,6 +41,27 @@ def test_train_smoke_writes_a_loadable_bundle(tmp_path):
     assert r.code == 0, r.err
 
 
+@pytest.mark.slow
+def test_train_reuses_weights_of_the_same_recipe_and_data_only(tmp_path):
+    """Exporting again with new settings need not train again; any other recipe or data must."""
+    out, work = tmp_path / "model", tmp_path / "work"
+    args = ["train", "--data", str(MINI), "--work", str(work), "--max-steps", "2", "--threads", "1"]
+    assert run_cli(*args, "--out", str(out), "--version", "first").code == 0
+    weights, record = (work / "weights.safetensors").read_bytes(), (work / "train.json").read_text()
+    (work / "weights.safetensors").write_bytes(weights[:-4] + b"    ")  # a mark retraining would erase
+    marked = (work / "weights.safetensors").read_bytes()
+    r = run_cli(*args, "--out", str(out), "--version", "second")
+    assert r.code == 0, r.err
+    assert (work / "weights.safetensors").read_bytes() == marked and (work / "train.json").read_text() == record
+    assert load_bundle(out).version == "second"
+    r = run_cli(*args[:-4], "--max-steps", "1", "--threads", "1", "--out", str(out))
+    assert r.code == 0, r.err
+    assert json.loads((work / "train.json").read_text())["steps"] == 1
+    r = run_cli(*args, "--max-articles", "2", "--out", str(out))  # other data: trained again
+    assert r.code == 0, r.err
+    assert json.loads((work / "train.json").read_text())["articles"] == 2
+
+
 def test_train_refuses_a_folder_without_ptc_files(tmp_path):
     r = run_cli("train", "--data", str(tmp_path), "--out", str(tmp_path / "m"), "--work", str(tmp_path / "w"))
     assert r.code != 0 and "train-articles" in r.err and "Traceback" not in r.err

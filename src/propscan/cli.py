@@ -239,7 +239,7 @@ EMA_HELP = ("Save an exponential moving average of the weights with this decay i
 def train(
     data: Annotated[Path, typer.Option("--data", help="PTC folder holding train-articles/ and train-task-flc-tc.labels.")] = Path("../shared/data/ptc"),
     out: Annotated[Path, typer.Option("--out", help="Where to write the model bundle (ONNX + model.json + card).")] = Path("model-out"),
-    work: Annotated[Path, typer.Option("--work", help="Folder for weights and the fp32 graph (not shipped).")] = Path("train-work"),
+    work: Annotated[Path, typer.Option("--work", help="Folder for weights and the fp32 graph (not shipped). Weights trained there before with the very same recipe are reused.")] = Path("train-work"),
     settings: Annotated[Optional[Path], typer.Option("--settings", help="cv_results.json from `propscan crossval`: thresholds and calibration to ship.")] = None,
     epochs: Annotated[Optional[float], typer.Option("--epochs", min=0.01, max=50, help=EPOCHS_HELP)] = None,
     lr: Annotated[Optional[float], typer.Option("--lr", help="Encoder learning rate (default: the shipped recipe's).")] = None,

@@ -50,7 +50,7 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epoch
     _require_torch()
     from .card import write_card
     from .export import export_onnx, write_model_card_json
-    from .loop import recipe, train
+    from .loop import recipe, train, trained_before
 
     _verbose_logging()
     tuned = {}
@@ -64,7 +64,11 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epoch
     articles = _corpus(data, max_articles)
     cfg = recipe(epochs=epochs, seed=seed, threads=threads, max_steps=max_steps, **(options or {}))
     t0 = time.time()
-    weights = train(articles, work, cfg)
+    weights = trained_before(work, cfg, articles)
+    if weights:
+        log.info("reusing %s: trained on the same data with the same recipe (delete it to train again)", weights)
+    else:
+        weights = train(articles, work, cfg)
     graphs = export_onnx(weights, work / "onnx")
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(graphs["int8"], out / "detector.onnx")

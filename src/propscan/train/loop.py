@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -216,6 +217,7 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
     meta = {
         "config": asdict(cfg),
         "articles": len(articles),
+        "data_sha256": corpus_digest(articles),
         "windows": len(examples),
         "steps": total,
         "seconds": round(time.time() - t0, 1),
@@ -223,6 +225,28 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
     }
     (out_dir / "train.json").write_text(json.dumps(meta, indent=2))
     return weights_path
+
+
+def corpus_digest(articles: list[LabelledArticle]) -> str:
+    """sha256 of the training articles and their labels: what weights were trained on."""
+    h = hashlib.sha256()
+    for a in articles:
+        h.update(json.dumps([a.id, a.text, sorted(a.spans)]).encode("utf-8"))
+    return h.hexdigest()
+
+
+def trained_before(out_dir: Path, cfg: TrainConfig, articles: list[LabelledArticle]) -> Path | None:
+    """Weights an earlier run left in ``out_dir`` with the very same recipe, or None.
+
+    Training is deterministic, so they are what training again would give; reusing them lets a
+    model be exported again (new tuned settings, say) without the half hour of training."""
+    weights, meta = Path(out_dir) / "weights.safetensors", Path(out_dir) / "train.json"
+    try:
+        record = json.loads(meta.read_text())
+        same = record["config"] == asdict(cfg) and record["data_sha256"] == corpus_digest(articles)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return weights if same and weights.is_file() else None
 
 
 def load_net(weights_path: Path) -> PropNet:
