@@ -5,7 +5,7 @@
 Runs (or resumes) `propscan crossval`, then prints SI / TC / labelled-span F1 for fp32 and int8
 and the per-technique table from benchmarks/results/cv_results.json. Folds can be split across
 processes (`--folds 0,1,2` in one, `--folds 3,4` in another, `--threads 1` each); the scores are
-computed by whichever process finishes the last fold. About 20 minutes per fold on 2 cores.
+computed by whichever process finishes the last fold. About 25-40 minutes per fold (7 epochs), by CPU.
 """
 
 from __future__ import annotations

@@ -81,8 +81,8 @@ Propaganda Techniques Corpus v2, SemEval-2020 Task 11 train split: {training.get
 Word embeddings frozen; everything else fine-tuned on CPU.
 
 ## Training
-Command: `propscan train --data ../shared/data/ptc --settings cv_results.json --out src/propscan/resources/model`
-Time: {training.get('seconds', '?')} s of training on 2 CPU cores ({training.get('steps', '?')} steps), torch {training.get('torch', '?')}.
+Command: `propscan train --data ../shared/data/ptc --settings cv_results.json --out src/propscan/resources/model --threads {cfg.get('threads', 2)}`
+Time: {training.get('seconds', '?')} s of training with {cfg.get('threads', '?')} CPU thread(s) ({training.get('steps', '?')} steps), torch {training.get('torch', '?')}.
 
 Hyperparameters:
 {hp}
