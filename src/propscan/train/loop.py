@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class TrainConfig:
     # 5 beat 3 in 5-fold CV (SI 0.403 vs 0.387, labelled 0.199 vs 0.188); 7 beat 5 (int8 SI 0.4308 vs
-    # 0.4251, labelled 0.2549 vs 0.2470, nested 0.2499 vs 0.2440; both folds' scores better in 5 of 5)
+    # 0.4251, labelled 0.2549 vs 0.2470, nested 0.2499 vs 0.2440; SI and labelled better on all 5 folds)
     epochs: float = 7.0
     batch_size: int = 16
     lr: float = 1.2e-4  # encoder; beat 6e-5 in 5-fold CV (SI 0.423 vs 0.416, labelled 0.245 vs 0.223)
