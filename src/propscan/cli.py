@@ -224,15 +224,26 @@ def evaluate(
     typer.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
 
-JITTER_HELP = ("Each epoch, pack each article into windows up to this many tokens smaller than the runtime's "
-               "(default: the shipped recipe's).")
-WINDOW_HELP = (f"Content tokens per encoder window, {MIN_WINDOW}-{MAX_WINDOW} (default: the shipped recipe's "
-               f"{WINDOW_TOKENS}); recorded in "
-               "model.json, so analysis packs windows the same way.")
-EPOCHS_HELP = "Passes over the training articles; a fraction ends part-way (default: the shipped recipe's)."
-BATCH_HELP = "Windows per training step (default: the shipped recipe's 16)."
-EMA_HELP = ("Save an exponential moving average of the weights with this decay instead of the last step's "
-            "(default: the shipped recipe's 0.997; 0 saves the last step's).")
+# The training recipe's options, shared by `train` and `crossval`; None keeps the shipped recipe's value.
+Epochs = Annotated[Optional[float], typer.Option(
+    "--epochs", min=0.01, max=50,
+    help="Passes over the training articles; a fraction ends part-way (default: the shipped recipe's).")]
+LearningRate = Annotated[Optional[float], typer.Option(
+    "--lr", help="Encoder learning rate (default: the shipped recipe's).")]
+WindowTokens = Annotated[Optional[int], typer.Option(
+    "--window-tokens", min=MIN_WINDOW, max=MAX_WINDOW,
+    help=(f"Content tokens per encoder window, {MIN_WINDOW}-{MAX_WINDOW} (default: the shipped recipe's "
+          f"{WINDOW_TOKENS}); recorded in model.json, so analysis packs windows the same way."))]
+BatchSize = Annotated[Optional[int], typer.Option(
+    "--batch-size", min=1, max=256, help="Windows per training step (default: the shipped recipe's 16).")]
+WindowJitter = Annotated[Optional[int], typer.Option(
+    "--window-jitter", min=0, max=96,
+    help=("Each epoch, pack each article into windows up to this many tokens smaller than the runtime's "
+          "(default: the shipped recipe's)."))]
+Ema = Annotated[Optional[float], typer.Option(
+    "--ema", min=0.0, max=0.9999,
+    help=("Save an exponential moving average of the weights with this decay instead of the last step's "
+          "(default: the shipped recipe's 0.997; 0 saves the last step's)."))]
 
 
 @app.command()
@@ -241,12 +252,12 @@ def train(
     out: Annotated[Path, typer.Option("--out", help="Where to write the model bundle (ONNX + model.json + card).")] = Path("model-out"),
     work: Annotated[Path, typer.Option("--work", help="Folder for weights and the fp32 graph (not shipped). Weights trained there before with the very same recipe are reused.")] = Path("train-work"),
     settings: Annotated[Optional[Path], typer.Option("--settings", help="cv_results.json from `propscan crossval`: thresholds and calibration to ship.")] = None,
-    epochs: Annotated[Optional[float], typer.Option("--epochs", min=0.01, max=50, help=EPOCHS_HELP)] = None,
-    lr: Annotated[Optional[float], typer.Option("--lr", help="Encoder learning rate (default: the shipped recipe's).")] = None,
-    window_tokens: Annotated[Optional[int], typer.Option("--window-tokens", min=MIN_WINDOW, max=MAX_WINDOW, help=WINDOW_HELP)] = None,
-    batch_size: Annotated[Optional[int], typer.Option("--batch-size", min=1, max=256, help=BATCH_HELP)] = None,
-    window_jitter: Annotated[Optional[int], typer.Option("--window-jitter", min=0, max=96, help=JITTER_HELP)] = None,
-    ema: Annotated[Optional[float], typer.Option("--ema", min=0.0, max=0.9999, help=EMA_HELP)] = None,
+    epochs: Epochs = None,
+    lr: LearningRate = None,
+    window_tokens: WindowTokens = None,
+    batch_size: BatchSize = None,
+    window_jitter: WindowJitter = None,
+    ema: Ema = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     threads: Annotated[int, typer.Option(help="CPU threads for torch.")] = 2,
     max_articles: Annotated[Optional[int], typer.Option("--max-articles", help="Train on the first N articles only (smoke tests).")] = None,
@@ -256,9 +267,9 @@ def train(
     """Fine-tune the model on PTC and write a shippable bundle (needs the [train] extra)."""
     from .train.cli import run_train
 
-    run_train(data=data, out=out, work=work, settings=settings, epochs=epochs, seed=seed, threads=threads,
+    run_train(data=data, out=out, work=work, settings=settings, seed=seed, threads=threads,
               max_articles=max_articles, max_steps=max_steps, version=version,
-              options=dict(lr=lr, window_tokens=window_tokens, batch_size=batch_size,
+              options=dict(epochs=epochs, lr=lr, window_tokens=window_tokens, batch_size=batch_size,
                            window_jitter=window_jitter, ema=ema))
 
 
@@ -270,12 +281,12 @@ def crossval(
     threads: Annotated[int, typer.Option(help="CPU threads for this process.")] = 2,
     results: Annotated[Path, typer.Option("--results", help="Where to write cv_results.json once all 5 folds are done.")] = Path("cv_results.json"),
     partial: Annotated[bool, typer.Option("--partial", help="Score the folds done so far (results say which).")] = False,
-    epochs: Annotated[Optional[float], typer.Option("--epochs", min=0.01, max=50, help=EPOCHS_HELP)] = None,
-    lr: Annotated[Optional[float], typer.Option("--lr", help="Encoder learning rate (default: the shipped recipe's).")] = None,
-    window_tokens: Annotated[Optional[int], typer.Option("--window-tokens", min=MIN_WINDOW, max=MAX_WINDOW, help=WINDOW_HELP)] = None,
-    batch_size: Annotated[Optional[int], typer.Option("--batch-size", min=1, max=256, help=BATCH_HELP)] = None,
-    window_jitter: Annotated[Optional[int], typer.Option("--window-jitter", min=0, max=96, help=JITTER_HELP)] = None,
-    ema: Annotated[Optional[float], typer.Option("--ema", min=0.0, max=0.9999, help=EMA_HELP)] = None,
+    epochs: Epochs = None,
+    lr: LearningRate = None,
+    window_tokens: WindowTokens = None,
+    batch_size: BatchSize = None,
+    window_jitter: WindowJitter = None,
+    ema: Ema = None,
 ) -> None:
     """5-fold cross-validation by article (fp32 and int8), then threshold tuning and scores."""
     from .train.cli import run_crossval

@@ -42,11 +42,11 @@ def _verbose_logging() -> None:
     logging.getLogger("propscan").setLevel(logging.INFO)
 
 
-def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epochs: float | None, seed: int, threads: int,
+def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, seed: int, threads: int,
               max_articles: int | None, max_steps: int | None, version: str | None,
               options: dict | None = None) -> Path:
-    """``options``: recipe experiments from the command line (lr, window_tokens, batch_size, window_jitter,
-    ema); None keeps the default."""
+    """``options``: recipe experiments from the command line (epochs, lr, window_tokens, batch_size,
+    window_jitter, ema); None keeps the default."""
     _require_torch()
     from .card import write_card
     from .export import export_onnx, write_model_card_json
@@ -62,7 +62,7 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, epoch
             raise InputError(f"cannot read --settings {settings}: {exc}") from None
         tuned = cv.get("int8", cv).get("settings", {})
     articles = _corpus(data, max_articles)
-    cfg = recipe(epochs=epochs, seed=seed, threads=threads, max_steps=max_steps, **(options or {}))
+    cfg = recipe(seed=seed, threads=threads, max_steps=max_steps, **(options or {}))
     t0 = time.time()
     reused = trained_before(work, cfg, articles)
     if reused:
