@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import techniques
 from ..encoding import encode
+from ..evaluate.metrics import merge
 from ..features import ArticleContext
 from ..ptc import LabelledArticle
 from ..segment import WINDOW_TOKENS, best_window, token_range, windows_for
@@ -31,17 +32,6 @@ class WindowExample:
     spans: list[SpanTarget] = field(default_factory=list)
 
 
-def merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Union of character ranges, as sorted disjoint ranges (touching ranges stay apart)."""
-    merged: list[list[int]] = []
-    for s, e in sorted(ranges):
-        if merged and s < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    return [(s, e) for s, e in merged]
-
-
 def article_examples(tokenizer, article: LabelledArticle, window_tokens: int = WINDOW_TOKENS) -> list[WindowExample]:
     """Windows of ``article`` as the runtime cuts them; a smaller ``window_tokens`` packs fewer
     sentences per window, so training can show a sentence among other neighbours."""
@@ -51,7 +41,7 @@ def article_examples(tokenizer, article: LabelledArticle, window_tokens: int = W
         return []
     windows = windows_for(article.text, enc.offsets, size=window_tokens)
     bio = np.zeros(n, dtype=np.int64)
-    for s, e in merge_ranges([(s, e) for _, s, e in article.spans]):
+    for s, e in merge([(s, e) for _, s, e in article.spans]):
         a, b = token_range(enc.offsets, s, e)
         if b > a:
             bio[a] = B
