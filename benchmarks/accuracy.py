@@ -34,6 +34,7 @@ def main() -> None:
                     help="pack training windows up to this many tokens smaller, redrawn each epoch (default: the shipped recipe's)")
     ap.add_argument("--ema", type=float, default=None,
                     help="save a moving average of the weights with this decay (default: the shipped recipe's)")
+    ap.add_argument("--crf", action="store_true", default=None, help="train the tagger as a linear-chain CRF")
     ap.add_argument("--results", type=Path, default=RESULTS)
     ap.add_argument("--report-only", action="store_true", help="print the saved results without running folds")
     ap.add_argument("--partial", action="store_true", help="score the folds done so far")
@@ -46,7 +47,7 @@ def main() -> None:
         if run_crossval(data=args.data, work=args.work, folds=args.folds, threads=args.threads,
                         results=args.results, partial=args.partial,
                         options=dict(epochs=args.epochs, lr=args.lr, window_tokens=args.window_tokens, batch_size=args.batch_size,
-                                     window_jitter=args.window_jitter, ema=args.ema)) is None:
+                                     window_jitter=args.window_jitter, ema=args.ema, crf=args.crf)) is None:
             print("not all folds are done yet; run the remaining folds, then --report-only")
             return
     from propscan.train.card import cv_tables

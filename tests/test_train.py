@@ -24,16 +24,17 @@ def test_train_smoke_writes_a_loadable_bundle(tmp_path):
     r = run_cli("train", "--data", str(MINI), "--out", str(out), "--work", str(work),
                 "--max-steps", "2", "--version", "smoke-test", "--threads", "2", "--lr", "3e-5",
                 "--window-jitter", "20", "--ema", "0.99", "--window-tokens", "100", "--batch-size", "4",
-                "--epochs", "2.5")
+                "--epochs", "2.5", "--crf")
     assert r.code == 0, r.err
     config = json.loads((work / "train.json").read_text())["config"]
     # the options reach the trainer
     assert (config["lr"], config["window_jitter"], config["ema"]) == (3e-5, 20, 0.99)
-    assert (config["window_tokens"], config["batch_size"], config["epochs"]) == (100, 4, 2.5)
+    assert (config["window_tokens"], config["batch_size"], config["epochs"], config["crf"]) == (100, 4, 2.5, True)
     assert (work / "weights.last.safetensors").is_file()  # with --ema the last step's weights are kept beside
     bundle = load_bundle(out)
     assert bundle.version == "smoke-test"
     assert bundle.window_tokens == 100  # the runtime packs windows as training did
+    assert bundle.crf is not None  # and reads the CRF tagger's marginals
     card = (out / "MODEL_CARD.md").read_text()
     assert len(re.findall(r"^- `[a-z_.]+` sha256 `[0-9a-f]{64}`$", card, re.M)) == 3
     assert (work / "weights.safetensors").is_file()

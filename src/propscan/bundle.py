@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .errors import ModelError
 from .segment import MAX_WINDOW, MIN_WINDOW, WINDOW_TOKENS
 
@@ -63,6 +65,8 @@ class Bundle:
     settings: Settings = field(default_factory=Settings)
     meta: dict = field(default_factory=dict)
     window_tokens: int = WINDOW_TOKENS  # content tokens per encoder window, as in training
+    # (transitions (3, 3), start (3,)) of a CRF-trained tagger; None: its softmax is used as is
+    crf: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def file_sha256(path: Path) -> str:
@@ -75,6 +79,21 @@ def _window_tokens(meta: dict, folder: Path) -> int:
     if not isinstance(size, int) or isinstance(size, bool) or not MIN_WINDOW <= size <= MAX_WINDOW:
         raise ModelError(f"model.json in {folder}: window_tokens must be a whole number in {MIN_WINDOW}..{MAX_WINDOW}")
     return size
+
+
+def _crf(meta: dict, folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """The tagger's CRF scores from model.json, if it was trained as a CRF."""
+    crf = meta.get("crf")
+    if crf is None:
+        return None
+    try:
+        trans = np.array(crf["transitions"], dtype=np.float64)
+        start = np.array(crf["start"], dtype=np.float64)
+    except (TypeError, KeyError, ValueError):
+        trans = start = np.zeros(0)
+    if trans.shape != (3, 3) or start.shape != (3,) or not (np.isfinite(trans).all() and np.isfinite(start).all()):
+        raise ModelError(f"model.json in {folder}: crf must hold finite 3x3 transitions and 3 start scores")
+    return trans, start
 
 
 def load_bundle(folder: Path | None = None, *, detector_name: str | None = None, verify: bool = True) -> Bundle:
@@ -97,6 +116,7 @@ def load_bundle(folder: Path | None = None, *, detector_name: str | None = None,
         settings=Settings.from_dict(meta.get("settings", {})),
         meta=meta,
         window_tokens=_window_tokens(meta, folder),
+        crf=_crf(meta, folder),
     )
     for path in (bundle.detector, bundle.span_head, bundle.tokenizer):
         if not path.is_file():

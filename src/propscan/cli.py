@@ -244,6 +244,10 @@ Ema = Annotated[Optional[float], typer.Option(
     "--ema", min=0.0, max=0.9999,
     help=("Save an exponential moving average of the weights with this decay instead of the last step's "
           "(default: the shipped recipe's 0.997; 0 saves the last step's)."))]
+Crf = Annotated[Optional[bool], typer.Option(
+    "--crf/--no-crf",
+    help=("Train the O/B/I tagger as a linear-chain CRF; analysis then reads the chain's marginals "
+          "(default: the shipped recipe's)."))]
 
 
 @app.command()
@@ -258,6 +262,7 @@ def train(
     batch_size: BatchSize = None,
     window_jitter: WindowJitter = None,
     ema: Ema = None,
+    crf: Crf = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     threads: Annotated[int, typer.Option(help="CPU threads for torch.")] = 2,
     max_articles: Annotated[Optional[int], typer.Option("--max-articles", help="Train on the first N articles only (smoke tests).")] = None,
@@ -270,7 +275,7 @@ def train(
     run_train(data=data, out=out, work=work, settings=settings, seed=seed, threads=threads,
               max_articles=max_articles, max_steps=max_steps, version=version,
               options=dict(epochs=epochs, lr=lr, window_tokens=window_tokens, batch_size=batch_size,
-                           window_jitter=window_jitter, ema=ema))
+                           window_jitter=window_jitter, ema=ema, crf=crf))
 
 
 @app.command()
@@ -287,13 +292,14 @@ def crossval(
     batch_size: BatchSize = None,
     window_jitter: WindowJitter = None,
     ema: Ema = None,
+    crf: Crf = None,
 ) -> None:
     """5-fold cross-validation by article (fp32 and int8), then threshold tuning and scores."""
     from .train.cli import run_crossval
 
     run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial,
                  options=dict(epochs=epochs, lr=lr, window_tokens=window_tokens, batch_size=batch_size,
-                              window_jitter=window_jitter, ema=ema))
+                              window_jitter=window_jitter, ema=ema, crf=crf))
 
 
 @app.command()

@@ -15,6 +15,7 @@ import numpy as np
 import onnxruntime as ort
 
 from .bundle import Bundle
+from .crf import marginals
 from .encoding import EncodedArticle, batch_arrays, encode, load_tokenizer
 from .segment import Window, windows_for
 
@@ -103,4 +104,7 @@ class Detector:
             hidden, bio, tech = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
             n = len(row)
             out.append((hidden[0, : n + 2], bio[0, 1 : n + 1], tech[0, 1 : n + 1]))
+        if self.bundle.crf is not None:
+            bios = marginals([b for _, b, _ in out], *self.bundle.crf)
+            out = [(h, b, t) for (h, _, t), b in zip(out, bios)]
         return out

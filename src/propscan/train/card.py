@@ -63,11 +63,13 @@ def write_card(folder: Path, cv: dict | None) -> Path:
         "Spans of these techniques cover whole sentences, as annotators mark them; the words inside the "
         "sentence that carry the technique are not pinpointed: " + "; ".join(techniques.get(t).title for t in whole) + ".",
         width=100) + "\n" if whole else ""
+    tagger = ("a linear-chain CRF over BIO tags of propaganda spans, read as its marginals" if cfg.get("crf")
+              else "BIO over propaganda spans")
     text = f"""# propscan model card: {meta.get('version')}
 
 ## What it does
 Finds passages that use one of the 14 PTC propaganda techniques in English news text and names
-the technique. Token tagger (BIO over propaganda spans, plus per-technique auxiliary channels) and a
+the technique. Token tagger ({tagger}, plus per-technique auxiliary channels) and a
 span classifier (pooled encoder states + article-level context features: phrase and word repetition,
 span length, position, title) on one fine-tuned encoder.
 {sentences}

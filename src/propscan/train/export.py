@@ -80,6 +80,17 @@ def export_onnx(weights: Path, out_dir: Path) -> dict[str, Path]:
     return {"fp32": fp32, "int8": int8, "span": span}
 
 
+def crf_params(weights: Path) -> dict | None:
+    """The CRF transition scores of weights trained with ``crf=True`` (for model.json), else None."""
+    from safetensors.numpy import load_file
+
+    state = load_file(str(weights))
+    trans, start = state.get("tokens.transitions"), state.get("tokens.start")
+    if trans is None or not trans.any():
+        return None
+    return {"transitions": trans.astype(float).round(6).tolist(), "start": start.astype(float).round(6).tolist()}
+
+
 def quantize(fp32: Path, int8: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 

@@ -22,7 +22,7 @@ from ..ptc import LabelledArticle
 from ..segment import MIN_WINDOW, WINDOW_TOKENS
 from .base import base_model_dir
 from .data import WindowExample, article_examples
-from .net import PropNet, span_inputs
+from .net import PropNet, crf_nll, span_inputs
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,8 @@ class TrainConfig:
     # 0.997 beat the last step's weights of the same 5-fold run on labelled-span F1 (int8 0.2470
     # vs 0.2459; nested 0.2440 vs 0.2425) and SI (0.4251 vs 0.4241)
     ema: float = 0.997
+    # train the O/B/I tagger as a linear-chain CRF (run time reads its marginals, crf.py)
+    crf: bool = False
     threads: int = 2
     max_steps: int | None = None  # for smoke tests
 
@@ -129,7 +131,10 @@ def batch_loss(net: PropNet, batch: list[WindowExample], cfg: TrainConfig, weigh
         bio[r, 1 : n + 1] = torch.from_numpy(ex.bio)
         tech[r, 1 : n + 1] = torch.from_numpy(ex.tech)
         tech_mask[r, 1 : n + 1] = 1.0
-    loss = nn.functional.cross_entropy(bio_logits.reshape(-1, 3), bio.reshape(-1), ignore_index=-100)
+    if cfg.crf:
+        loss = crf_nll(bio_logits, bio, net.tokens.transitions, net.tokens.start)
+    else:
+        loss = nn.functional.cross_entropy(bio_logits.reshape(-1, 3), bio.reshape(-1), ignore_index=-100)
     aux = nn.functional.binary_cross_entropy_with_logits(tech_logits, tech, reduction="none")
     loss = loss + cfg.aux_weight * (aux * tech_mask).sum() / (tech_mask.sum() * len(techniques.NAMES))
     rows, firsts, stops, feats, targets = [], [], [], [], []
@@ -259,6 +264,9 @@ def load_net(weights_path: Path) -> PropNet:
     base = base_model_dir()
     # eager attention exports as plain MatMul/Softmax; the SDPA path exports a slow index-heavy mask
     net = PropNet(AutoModel.from_config(AutoConfig.from_pretrained(str(base)), attn_implementation="eager"))
-    net.load_state_dict(load_file(str(weights_path)))
+    state = load_file(str(weights_path))
+    for key, shape in (("tokens.transitions", (3, 3)), ("tokens.start", (3,))):
+        state.setdefault(key, torch.zeros(shape))  # weights from before the CRF option
+    net.load_state_dict(state)
     net.eval()
     return net

@@ -26,11 +26,32 @@ class TokenHeads(nn.Module):
         self.dropout = nn.Dropout(0.1)
         self.bio = nn.Linear(HIDDEN, 3)
         self.tech = nn.Linear(HIDDEN, len(techniques.NAMES))
+        # CRF scores over O/B/I (used only by a recipe with crf=True; zeros otherwise)
+        self.transitions = nn.Parameter(torch.zeros(3, 3))
+        self.start = nn.Parameter(torch.zeros(3))
 
     def forward(self, input_ids, attention_mask):
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         x = self.dropout(hidden)
         return hidden, self.bio(x), self.tech(x)
+
+
+def crf_nll(emissions: torch.Tensor, tags: torch.Tensor, transitions: torch.Tensor, start: torch.Tensor) -> torch.Tensor:
+    """Mean negative log-likelihood per token of the gold tag paths; ``tags`` is -100 off the
+    window's own tokens, which sit at positions 1..n (after [CLS])."""
+    n = int((tags != -100).sum(1).max())
+    em, tg = emissions[:, 1 : n + 1], tags[:, 1 : n + 1]
+    mask = tg != -100
+    tg = tg.clamp(min=0)
+    rows = torch.arange(len(tg))
+    gold = start[tg[:, 0]] + em[rows, 0, tg[:, 0]]
+    alpha = start + em[:, 0]
+    for t in range(1, n):
+        m = mask[:, t]
+        gold = gold + m * (transitions[tg[:, t - 1], tg[:, t]] + em[rows, t, tg[:, t]])
+        step = torch.logsumexp(alpha.unsqueeze(2) + transitions, dim=1) + em[:, t]
+        alpha = torch.where(m.unsqueeze(1), step, alpha)
+    return (torch.logsumexp(alpha, dim=1) - gold).sum() / mask.sum()
 
 
 class SpanHead(nn.Module):
