@@ -105,14 +105,18 @@ def whole_sentences(text: str, spans: list[tuple[int, int]], share: float) -> li
 
 
 def best(decoded: dict, gold: dict, post=None) -> tuple:
-    """Best pooled SI F1 over the grid: (score, (threshold, extension, join))."""
+    """Best pooled SI F1 over the grid: (score, (threshold, extension, join), predicted spans)."""
     results = []
     for th, ext, join in GRID:
         pred = {aid: spans_at(sc, th, ext, join) for aid, sc in decoded.items()}
         if post:
             pred = {aid: post(decoded[aid].text, v) for aid, v in pred.items()}
-        results.append((si_score(pred, gold), (th, ext, join)))
+        results.append((si_score(pred, gold), (th, ext, join), pred))
     return max(results, key=lambda r: r[0].f1)
+
+
+def untouched(spans: list[tuple[int, int]], others: list[tuple[int, int]]) -> int:
+    return sum(not any(min(e, oe) > max(s, os) for os, oe in others) for s, e in spans)
 
 
 def main() -> None:
@@ -164,9 +168,17 @@ def main() -> None:
     gold_here = {aid: gold[aid] for aid in plain}
     print(f"{args.variant}, {len(plain)} held-out articles, each decoder tuned on the pooled grid\n")
     print("| decoder | SI F1 | P | R | threshold / extension / join |\n|---|---|---|---|---|")
+    misses = ""
     for name, (decoded, post) in decoders.items():
-        score, (th, ext, join) = best(decoded, gold_here, post)
+        score, (th, ext, join), pred = best(decoded, gold_here, post)
         print(f"| {name} | {score.f1:.4f} | {score.precision:.3f} | {score.recall:.3f} | {th} / {ext} / {join} |", flush=True)
+        if not misses:
+            merged = {aid: merge(g) for aid, g in gold_here.items()}
+            missed_pred = sum(untouched(pred[a], merged[a]) for a in pred) / max(1, score.n_pred)
+            missed_gold = sum(untouched(merged[a], pred[a]) for a in pred) / max(1, score.n_gold)
+            misses = (f"\nShipped decoder: {missed_pred:.0%} of predicted spans touch no gold span; "
+                      f"{missed_gold:.0%} of gold spans are touched by no predicted span.")
+    print(misses)
 
 
 if __name__ == "__main__":
