@@ -98,3 +98,18 @@ def site():
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
+
+
+def model_copy(folder: Path, **changes) -> Path:
+    """A copy of the shipped model in ``folder``/model with ``changes`` made to its model.json."""
+    import json
+    import shutil
+
+    from propscan.bundle import DEFAULT_DIR
+
+    copy = folder / "model"
+    shutil.copytree(DEFAULT_DIR, copy)
+    meta = json.loads((copy / "model.json").read_text())
+    meta.update(changes)
+    (copy / "model.json").write_text(json.dumps(meta))
+    return copy

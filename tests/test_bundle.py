@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+from conftest import model_copy
 from propscan.bundle import DEFAULT_DIR, load_bundle
 from propscan.errors import ModelError
 from propscan.language import detect_language
@@ -75,15 +76,6 @@ def test_shipped_whole_sentence_techniques_are_known_and_on_the_model_card():
         assert techniques.get(name).title in card  # get() raises on an unknown (mistyped) name
 
 
-def _with_meta(tmp_path, **changes):
-    copy = tmp_path / "model"
-    shutil.copytree(DEFAULT_DIR, copy)
-    meta = json.loads((copy / "model.json").read_text())
-    meta.update(changes)
-    (copy / "model.json").write_text(json.dumps(meta))
-    return copy
-
-
 def test_the_detector_packs_windows_of_the_size_in_model_json(tmp_path):
     from propscan.detect import Detector
 
@@ -91,7 +83,7 @@ def test_the_detector_packs_windows_of_the_size_in_model_json(tmp_path):
     assert load_bundle().window_tokens == 126  # model.json without the key: the size models had before
     sizes = {}
     for size in (126, 60):
-        bundle = load_bundle(_with_meta(tmp_path / str(size), window_tokens=size))
+        bundle = load_bundle(model_copy(tmp_path / str(size), window_tokens=size))
         scores = Detector(bundle, threads=1).score([text])[0]
         assert max(w.stop - w.start for w in scores.windows) <= size
         assert scores.windows[0].start == 0 and scores.windows[-1].stop == len(scores.encoded.ids)
@@ -102,4 +94,4 @@ def test_the_detector_packs_windows_of_the_size_in_model_json(tmp_path):
 @pytest.mark.parametrize("bad", [5000, 10, "126", True, 126.0])
 def test_a_bad_window_size_in_model_json_is_refused(tmp_path, bad):
     with pytest.raises(ModelError, match="window_tokens must be a whole number in 40..510"):
-        load_bundle(_with_meta(tmp_path, window_tokens=bad))
+        load_bundle(model_copy(tmp_path, window_tokens=bad))

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import json
-import shutil
 
 import numpy as np
 import pytest
 
-from propscan.bundle import DEFAULT_DIR, load_bundle
+from conftest import model_copy
+from propscan.bundle import load_bundle
 from propscan.crf import marginals
 from propscan.errors import ModelError
 
@@ -72,22 +71,13 @@ def test_crf_loss_is_the_negative_log_likelihood_of_the_gold_path():
     assert float(crf_nll(batch, tags, t, s)) == pytest.approx(both, rel=1e-6)
 
 
-def _model_with(tmp_path, **changes):
-    copy = tmp_path / "model"
-    shutil.copytree(DEFAULT_DIR, copy)
-    meta = json.loads((copy / "model.json").read_text())
-    meta.update(changes)
-    (copy / "model.json").write_text(json.dumps(meta))
-    return copy
-
-
 def test_the_detector_reads_a_crf_taggers_marginals(tmp_path):
     from propscan.detect import Detector
 
     text = "The corrupt elites lie again. Everyone knows the radical mob will destroy our great nation."
     plain = Detector(load_bundle(), threads=1).score([text])[0].bio
     chain = {"transitions": [[0.0, 0.0, -1e4], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], "start": [0.0, 0.0, -1e4]}
-    bundle = load_bundle(_model_with(tmp_path, crf=chain))
+    bundle = load_bundle(model_copy(tmp_path, crf=chain))
     marg = Detector(bundle, threads=1).score([text])[0].bio
     assert marg[0, 2] < 1e-6  # no window starts inside a span under this chain
     assert not np.allclose(plain, marg)
@@ -99,4 +89,4 @@ def test_the_detector_reads_a_crf_taggers_marginals(tmp_path):
                                  {"transitions": [[float("nan")] * 3] * 3, "start": [0, 0, 0]}])
 def test_a_bad_crf_in_model_json_is_refused(tmp_path, bad):
     with pytest.raises(ModelError, match="crf must hold finite 3x3 transitions and 3 start scores"):
-        load_bundle(_model_with(tmp_path, crf=bad))
+        load_bundle(model_copy(tmp_path, crf=bad))
