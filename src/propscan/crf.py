@@ -15,8 +15,8 @@ def marginals(windows: list[np.ndarray], transitions: np.ndarray, start: np.ndar
 
     A softmax differs from the emission scores by a per-token constant, which the chain's
     normalisation cancels, so the probabilities serve as emissions. All windows go through
-    one padded forward-backward pass: a Python loop per window would cost as much as the
-    encoder's int8 work on short windows. einsum, not @: these tiny products sent to a threaded
+    one padded forward-backward pass: a Python loop per window cost 0.7 ms a window, about a
+    tenth of predict. einsum, not @: these tiny products sent to a threaded
     BLAS fought ONNX Runtime's threads for the cores (predict in one process took 23 s instead of 18).
     """
     lengths = [len(w) for w in windows]
