@@ -26,6 +26,7 @@ from propscan.predict import join_fragments
 from propscan.ptc import load_corpus
 from propscan.segment import Window, pack_windows, sentence_bounds, sentence_cover, sentence_token_ranges
 from propscan.train.cv import N_FOLDS, fold_of
+from propscan.train.data import bio_tags
 
 ROOT = Path(__file__).resolve().parent.parent
 GRID = [(th, ext, join) for th in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65) for ext in (0.0, 0.1, 0.2)
@@ -52,17 +53,6 @@ def shifted_bio(detector: Detector, text: str) -> np.ndarray:
         bio[w.start : w.stop] += b
         seen[w.start : w.stop] += 1
     return bio / np.maximum(seen, 1)
-
-
-def gold_tags(scores: TokenScores, gold: list[tuple[int, int]]) -> np.ndarray:
-    tags = np.zeros(len(scores.encoded.offsets), dtype=int)
-    starts = np.array([s for s, _ in scores.encoded.offsets])
-    ends = np.array([e for _, e in scores.encoded.offsets])
-    for s, e in merge(gold):
-        idx = np.flatnonzero((ends > s) & (starts < e))
-        if len(idx):
-            tags[idx[0]], tags[idx[1:]] = 1, 2
-    return tags
 
 
 def chain_from(tag_lists: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -136,7 +126,7 @@ def main() -> None:
         for art, scores in zip(held, detector.score([a.text for a in held])):
             plain[art.id] = scores
             shifted[art.id] = shifted_bio(detector, art.text)
-    tags = {aid: gold_tags(sc, gold[aid]) for aid, sc in plain.items()}
+    tags = {aid: bio_tags(sc.encoded.offsets, gold[aid]) for aid, sc in plain.items()}
 
     def with_bio(make) -> dict:
         out = {}

@@ -32,6 +32,17 @@ class WindowExample:
     spans: list[SpanTarget] = field(default_factory=list)
 
 
+def bio_tags(offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> np.ndarray:
+    """O/B/I tag of each token over the merged character spans (the tagger's training target)."""
+    bio = np.zeros(len(offsets), dtype=np.int64)
+    for s, e in merge(spans):
+        a, b = token_range(offsets, s, e)
+        if b > a:
+            bio[a] = B
+            bio[a + 1 : b] = I
+    return bio
+
+
 def article_examples(tokenizer, article: LabelledArticle, window_tokens: int = WINDOW_TOKENS) -> list[WindowExample]:
     """Windows of ``article`` as the runtime cuts them; a smaller ``window_tokens`` packs fewer
     sentences per window, so training can show a sentence among other neighbours."""
@@ -40,12 +51,7 @@ def article_examples(tokenizer, article: LabelledArticle, window_tokens: int = W
     if n == 0:
         return []
     windows = windows_for(article.text, enc.offsets, size=window_tokens)
-    bio = np.zeros(n, dtype=np.int64)
-    for s, e in merge([(s, e) for _, s, e in article.spans]):
-        a, b = token_range(enc.offsets, s, e)
-        if b > a:
-            bio[a] = B
-            bio[a + 1 : b] = I
+    bio = bio_tags(enc.offsets, [(s, e) for _, s, e in article.spans])
     tech = np.zeros((n, len(techniques.NAMES)), dtype=np.float32)
     grouped: dict[tuple[int, int], list[str]] = {}
     for name, s, e in article.spans:
