@@ -34,7 +34,8 @@ def main() -> None:
                     help="pack training windows up to this many tokens smaller, redrawn each epoch (default: the shipped recipe's)")
     ap.add_argument("--ema", type=float, default=None,
                     help="save a moving average of the weights with this decay (default: the shipped recipe's)")
-    ap.add_argument("--crf", action="store_true", default=None, help="train the tagger as a linear-chain CRF")
+    ap.add_argument("--crf", action=argparse.BooleanOptionalAction, default=None,
+                    help="train the tagger as a linear-chain CRF, or not (default: the shipped recipe's)")
     ap.add_argument("--results", type=Path, default=RESULTS)
     ap.add_argument("--report-only", action="store_true", help="print the saved results without running folds")
     ap.add_argument("--partial", action="store_true", help="score the folds done so far")
