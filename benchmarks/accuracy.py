@@ -36,6 +36,8 @@ def main() -> None:
                     help="save a moving average of the weights with this decay (default: the shipped recipe's)")
     ap.add_argument("--crf", action=argparse.BooleanOptionalAction, default=None,
                     help="train the tagger as a linear-chain CRF, or not (default: the shipped recipe's)")
+    ap.add_argument("--base-weights", default=None,
+                    help="encoder.safetensors from propscan adapt to fine-tune from (default: the base package's)")
     ap.add_argument("--results", type=Path, default=RESULTS)
     ap.add_argument("--report-only", action="store_true", help="print the saved results without running folds")
     ap.add_argument("--partial", action="store_true", help="score the folds done so far")
@@ -48,7 +50,8 @@ def main() -> None:
         if run_crossval(data=args.data, work=args.work, folds=args.folds, threads=args.threads,
                         results=args.results, partial=args.partial,
                         options=dict(epochs=args.epochs, lr=args.lr, window_tokens=args.window_tokens, batch_size=args.batch_size,
-                                     window_jitter=args.window_jitter, ema=args.ema, crf=args.crf)) is None:
+                                     window_jitter=args.window_jitter, ema=args.ema, crf=args.crf,
+                                     base_weights=args.base_weights)) is None:
             print("not all folds are done yet; run the remaining folds, then --report-only")
             return
     from propscan.train.card import cv_tables

@@ -248,6 +248,25 @@ Crf = Annotated[Optional[bool], typer.Option(
     "--crf/--no-crf",
     help=("Train the O/B/I tagger as a linear-chain CRF; analysis then reads the chain's marginals "
           "(default: the shipped recipe's)."))]
+BaseWeights = Annotated[Optional[Path], typer.Option(
+    "--base-weights", exists=True, dir_okay=False,
+    help="Start from these encoder weights (encoder.safetensors from `propscan adapt`) instead of the base package's.")]
+
+
+@app.command()
+def adapt(
+    data: Annotated[Path, typer.Option("--data", help="Folder holding hyperpartisan/ and polnear/ (the unlabelled news; PTC is never read).")] = Path("../shared/data"),
+    out: Annotated[Path, typer.Option("--out", help="Where to write encoder.safetensors and adapt.json.")] = Path("adapt-work"),
+    epochs: Annotated[float, typer.Option("--epochs", min=0.01, max=50, help="Passes over the unlabelled windows.")] = 2.5,
+    head_steps: Annotated[int, typer.Option("--head-steps", min=0, help="Steps that train the new MLM head alone before the encoder moves.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
+    threads: Annotated[int, typer.Option(help="CPU threads for torch.")] = 2,
+    max_texts: Annotated[Optional[int], typer.Option("--max-texts", help="Use the first N texts only (smoke tests).")] = None,
+) -> None:
+    """Masked-language-model the base encoder on in-domain news before fine-tuning (needs the [train] extra)."""
+    from .train.cli import run_adapt
+
+    run_adapt(data=data, out=out, epochs=epochs, head_steps=head_steps, seed=seed, threads=threads, max_texts=max_texts)
 
 
 @app.command()
@@ -263,6 +282,7 @@ def train(
     window_jitter: WindowJitter = None,
     ema: Ema = None,
     crf: Crf = None,
+    base_weights: BaseWeights = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     threads: Annotated[int, typer.Option(help="CPU threads for torch.")] = 2,
     max_articles: Annotated[Optional[int], typer.Option("--max-articles", help="Train on the first N articles only (smoke tests).")] = None,
@@ -275,7 +295,8 @@ def train(
     run_train(data=data, out=out, work=work, settings=settings, seed=seed, threads=threads,
               max_articles=max_articles, max_steps=max_steps, version=version,
               options=dict(epochs=epochs, lr=lr, window_tokens=window_tokens, batch_size=batch_size,
-                           window_jitter=window_jitter, ema=ema, crf=crf))
+                           window_jitter=window_jitter, ema=ema, crf=crf,
+                           base_weights=str(base_weights) if base_weights else None))
 
 
 @app.command()
@@ -293,13 +314,15 @@ def crossval(
     window_jitter: WindowJitter = None,
     ema: Ema = None,
     crf: Crf = None,
+    base_weights: BaseWeights = None,
 ) -> None:
     """5-fold cross-validation by article (fp32 and int8), then threshold tuning and scores."""
     from .train.cli import run_crossval
 
     run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial,
                  options=dict(epochs=epochs, lr=lr, window_tokens=window_tokens, batch_size=batch_size,
-                              window_jitter=window_jitter, ema=ema, crf=crf))
+                              window_jitter=window_jitter, ema=ema, crf=crf,
+                              base_weights=str(base_weights) if base_weights else None))
 
 
 @app.command()

@@ -86,6 +86,17 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, seed:
     return out
 
 
+def run_adapt(*, data: Path, out: Path, epochs: float, head_steps: int, seed: int, threads: int, max_texts: int | None = None) -> Path:
+    _require_torch()
+    from .adapt import adapt, unlabelled_texts
+
+    _verbose_logging()
+    texts = unlabelled_texts(data)[:max_texts]
+    if not texts:
+        raise InputError(f"{data} holds no unlabelled news: expected hyperpartisan/articles-*.xml or polnear/*/text/*.txt")
+    return adapt(texts, out, epochs=epochs, head_steps=head_steps, seed=seed, threads=threads)
+
+
 def run_crossval(*, data: Path, work: Path, folds: str, threads: int, results: Path,
                  partial: bool = False, options: dict | None = None) -> Path | None:
     _require_torch()

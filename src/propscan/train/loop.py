@@ -20,7 +20,7 @@ from .. import techniques
 from ..encoding import batch_arrays, load_tokenizer
 from ..ptc import LabelledArticle
 from ..segment import MIN_WINDOW, WINDOW_TOKENS
-from .base import base_model_dir
+from .base import base_model_dir, sha256_file
 from .data import WindowExample, article_examples
 from .net import PropNet, crf_nll, span_inputs
 
@@ -55,6 +55,9 @@ class TrainConfig:
     # softmax tagger in the same 5-fold run setup on labelled-span F1 (int8 0.2576 vs 0.2549; nested
     # 0.2527 vs 0.2499) with SI equal (0.4309 vs 0.4308); small margins, within a seed's spread per fold
     crf: bool = True
+    # encoder weights to start from instead of the base package's (``propscan adapt`` writes them);
+    # empty starts from all-MiniLM-L6-v2 as shipped
+    base_weights: str = ""
     threads: int = 2
     max_steps: int | None = None  # for smoke tests
 
@@ -172,7 +175,12 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
     tokenizer = load_tokenizer(base / "tokenizer.json")
     epochs = epoch_examples(tokenizer, articles, cfg)
     examples = epochs[0]
-    net = PropNet(AutoModel.from_pretrained(str(base)))
+    encoder = AutoModel.from_pretrained(str(base))
+    if cfg.base_weights:
+        from safetensors.torch import load_file
+
+        encoder.load_state_dict(load_file(cfg.base_weights))
+    net = PropNet(encoder)
     # The word-embedding table is most of the weights; keeping it frozen halves optimizer work
     # and keeps words unseen in PTC where pre-training put them.
     net.tokens.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -232,6 +240,8 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
         "seconds": round(time.time() - t0, 1),
         "torch": torch.__version__,
     }
+    if cfg.base_weights:
+        meta["base_weights_sha256"] = sha256_file(Path(cfg.base_weights))
     (out_dir / "train.json").write_text(json.dumps(meta, indent=2))
     return weights_path
 
