@@ -22,7 +22,7 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
-from ..encoding import CLS_ID, SEP_ID, batch_arrays, load_tokenizer
+from ..encoding import CLS_ID, PAD_ID, SEP_ID, batch_arrays, load_tokenizer
 from ..errors import InputError
 from ..segment import WINDOW_TOKENS
 from .base import base_model_dir, sha256_file
@@ -30,7 +30,10 @@ from .base import base_model_dir, sha256_file
 log = logging.getLogger(__name__)
 
 MASK_ID = 103
-VOCAB_SPECIAL = {0, CLS_ID, SEP_ID, MASK_ID, 100}
+UNK_ID = 100
+SPECIAL_IDS = [PAD_ID, UNK_ID, CLS_ID, SEP_ID, MASK_ID]
+VOCAB_SIZE = 30522
+FIRST_WORD_ID = 1000  # random stand-ins come from here up: no [PAD], [unused] or special tokens
 
 
 def hyperpartisan_texts(xml_path: Path) -> list[str]:
@@ -71,14 +74,14 @@ def windows(tokenizer, texts: list[str], size: int = WINDOW_TOKENS) -> list[np.n
 def mask_tokens(ids: np.ndarray, mask: np.ndarray, rng: np.random.Generator, rate: float = 0.15):
     """BERT's masking: of ``rate`` of the real tokens, 80% [MASK], 10% random, 10% unchanged."""
     labels = np.full_like(ids, -100)
-    candidates = (mask == 1) & ~np.isin(ids, list(VOCAB_SPECIAL))
+    candidates = (mask == 1) & ~np.isin(ids, SPECIAL_IDS)
     chosen = candidates & (rng.random(ids.shape) < rate)
     labels[chosen] = ids[chosen]
     ids = ids.copy()
     roll = rng.random(ids.shape)
     ids[chosen & (roll < 0.8)] = MASK_ID
     swap = chosen & (roll >= 0.8) & (roll < 0.9)
-    ids[swap] = rng.integers(1000, 30522, size=int(swap.sum()))
+    ids[swap] = rng.integers(FIRST_WORD_ID, VOCAB_SIZE, size=int(swap.sum()))
     return ids, labels
 
 
