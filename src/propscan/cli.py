@@ -263,7 +263,7 @@ def adapt(
     threads: Annotated[int, typer.Option(help="CPU threads for torch.")] = 2,
     max_texts: Annotated[Optional[int], typer.Option("--max-texts", help="Use the first N texts only (smoke tests).")] = None,
 ) -> None:
-    """Masked-language-model the base encoder on in-domain news before fine-tuning (needs the [train] extra)."""
+    """Masked-language-model the base encoder on in-domain news before fine-tuning (needs the \\[train] extra)."""
     from .train.cli import run_adapt
 
     run_adapt(data=data, out=out, epochs=epochs, head_steps=head_steps, seed=seed, threads=threads, max_texts=max_texts)
@@ -289,7 +289,7 @@ def train(
     max_steps: Annotated[Optional[int], typer.Option("--max-steps", help="Stop after N optimizer steps (smoke tests).")] = None,
     version: Annotated[Optional[str], typer.Option("--version", help="Model version string (default: date-based).")] = None,
 ) -> None:
-    """Fine-tune the model on PTC and write a shippable bundle (needs the [train] extra)."""
+    """Fine-tune the model on PTC and write a shippable bundle (needs the \\[train] extra)."""
     from .train.cli import run_train
 
     run_train(data=data, out=out, work=work, settings=settings, seed=seed, threads=threads,
