@@ -26,6 +26,7 @@ from ..encoding import CLS_ID, PAD_ID, SEP_ID, batch_arrays, load_tokenizer
 from ..errors import InputError
 from ..segment import WINDOW_TOKENS
 from .base import base_model_dir, sha256_file
+from .loop import Progress, optimizer_step
 
 log = logging.getLogger(__name__)
 
@@ -135,34 +136,25 @@ def adapt(texts: list[str], out_dir: Path, *, epochs: float = 2.0, batch_size: i
     log.info("MLM on %d texts, %d windows, %d steps (%d head-only)", len(texts), len(data), total, head_steps)
     encoder.train()
     head.train()
-    t0, step, running = time.time(), 0, 0.0
-    while step < total:
+    progress = Progress(total, every=25, label="mlm loss")
+    while progress.step < total:
         order = data[:]
         rng.shuffle(order)
         for i in range(0, len(order), batch_size):
             ids, mask = batch_arrays(order[i : i + batch_size])
             ids, labels = mask_tokens(ids, mask, np_rng)
-            with torch.set_grad_enabled(step >= head_steps):  # head warm-up: no encoder backward
+            with torch.set_grad_enabled(progress.step >= head_steps):  # head warm-up: no encoder backward
                 hidden = encoder(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).last_hidden_state
-            where = torch.from_numpy(labels != -100)
-            logits = head(hidden[where])
+            logits = head(hidden[torch.from_numpy(labels != -100)])
             loss = nn.functional.cross_entropy(logits, torch.from_numpy(labels[labels != -100]))
-            loss.backward()
-            nn.utils.clip_grad_norm_(enc_params + head_params, 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
-            step += 1
-            running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
-            if step % 25 == 0 or step == total:
-                log.info("step %d/%d mlm loss %.4f elapsed %.0fs", step, total, running, time.time() - t0)
-            if step >= total:
+            optimizer_step(loss, enc_params + head_params, opt, sched, progress)
+            if progress.step >= total:
                 break
     encoder.eval()
     path = out_dir / "encoder.safetensors"
     save_file({k: v.contiguous() for k, v in encoder.state_dict().items()}, str(path))
     meta = {"texts": len(texts), "windows": len(data), "steps": total, "epochs": epochs, "batch_size": batch_size,
-            "lr": lr, "head_steps": head_steps, "seed": seed, "seconds": round(time.time() - t0, 1),
-            "final_mlm_loss": round(running, 4), "sha256": sha256_file(path)}
+            "lr": lr, "head_steps": head_steps, "seed": seed, "seconds": round(time.time() - progress.t0, 1),
+            "final_mlm_loss": round(progress.loss, 4), "sha256": sha256_file(path)}
     (out_dir / "adapt.json").write_text(json.dumps(meta, indent=2))
     return path

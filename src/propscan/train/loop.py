@@ -123,6 +123,31 @@ def make_batches(examples: list[WindowExample], size: int, rng: random.Random) -
     return batches
 
 
+class Progress:
+    """Step count and a smoothed loss, logged every ``every`` steps: a long CPU run shows it is moving."""
+
+    def __init__(self, total: int, every: int, label: str):
+        self.total, self.every, self.label = total, every, label
+        self.step, self.loss, self.t0 = 0, 0.0, time.time()
+
+    def update(self, loss: float) -> None:
+        self.step += 1
+        self.loss = 0.98 * self.loss + 0.02 * loss if self.step > 1 else loss
+        if self.step % self.every == 0 or self.step == self.total:
+            log.info("step %d/%d %s %.4f elapsed %.0fs", self.step, self.total, self.label, self.loss,
+                     time.time() - self.t0)
+
+
+def optimizer_step(loss: torch.Tensor, params: list, opt, sched, progress: Progress) -> None:
+    """One clipped update (gradient norm at most 1) and its learning-rate step."""
+    loss.backward()
+    nn.utils.clip_grad_norm_(params, 1.0)
+    opt.step()
+    sched.step()
+    opt.zero_grad()
+    progress.update(loss.item())
+
+
 def batch_loss(net: PropNet, batch: list[WindowExample], cfg: TrainConfig, weights: torch.Tensor) -> torch.Tensor:
     ids, mask = batch_arrays([ex.ids for ex in batch])
     ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
@@ -202,25 +227,15 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
     )
     average = WeightAverage(net, cfg.ema) if cfg.ema else None
     net.train()
-    t0 = time.time()
-    step, running = 0, 0.0
+    progress = Progress(total, every=50, label="loss")
     log.info("training on %d articles, %d windows, %d steps", len(articles), len(examples), total)
     epoch = 0
-    while step < total:
+    while progress.step < total:
         for batch in make_batches(epochs[epoch], cfg.batch_size, rng):
-            loss = batch_loss(net, batch, cfg, weights)
-            loss.backward()
-            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
+            optimizer_step(batch_loss(net, batch, cfg, weights), list(net.parameters()), opt, sched, progress)
             if average:
                 average.update()
-            step += 1
-            running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
-            if step % 50 == 0 or step == total:
-                log.info("step %d/%d loss %.4f elapsed %.0fs", step, total, running, time.time() - t0)
-            if step >= total:
+            if progress.step >= total:
                 break
         epoch += 1
     net.eval()
@@ -237,7 +252,7 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
         "data_sha256": corpus_digest(articles),
         "windows": len(examples),
         "steps": total,
-        "seconds": round(time.time() - t0, 1),
+        "seconds": round(time.time() - progress.t0, 1),
         "torch": torch.__version__,
     }
     if cfg.base_weights:
