@@ -95,5 +95,23 @@ def test_adapted_encoder_moves_and_train_starts_from_it(tmp_path):
                 "--max-steps", "1", "--threads", "1", "--base-weights", str(tmp_path / "adapted" / "encoder.safetensors"))
     assert r.code == 0, r.err
     assert json.loads((work / "train.json").read_text())["base_weights_sha256"] == record["sha256"]
-    r = run_cli("train", "--data", str(FIXTURES / "ptc_mini"), "--work", str(work), "--base-weights", str(tmp_path / "missing"))
-    assert r.code != 0 and "Traceback" not in r.err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("content, says", [
+    (b"not safetensors at all", "not a readable safetensors file"),
+    ({"tokens.bio.weight": np.zeros((3, 384), dtype=np.float32)}, "not all-MiniLM-L6-v2 encoder weights"),
+    (None, "does not exist"),
+])
+def test_train_refuses_base_weights_that_are_not_an_adapted_encoder(tmp_path, content, says):
+    from safetensors.numpy import save_file
+
+    path = tmp_path / "encoder.safetensors"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        save_file(content, str(path))
+    r = run_cli("train", "--data", str(FIXTURES / "ptc_mini"), "--work", str(tmp_path / "work"),
+                "--out", str(tmp_path / "model"), "--max-steps", "1", "--threads", "1", "--base-weights", str(path))
+    assert r.code != 0 and says in " ".join(r.err.split()) and "Traceback" not in r.err, r.err
+    assert not (tmp_path / "model").exists() and not (tmp_path / "work" / "weights.safetensors").exists()

@@ -33,3 +33,18 @@ def base_model_dir() -> Path:
     if not digest.startswith(BASE_SHA256_PREFIX):
         raise ModelError(f"base encoder weights fail verification: sha256 {digest[:16]} != {BASE_SHA256_PREFIX}")
     return path
+
+
+def load_encoder_weights(encoder, path: Path) -> None:
+    """Put weights from ``propscan adapt`` into the base encoder; anything else is a one-line ModelError."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError) as exc:
+        raise ModelError(f"--base-weights {path}: not a readable safetensors file ({exc})") from None
+    expected = {k: tuple(v.shape) for k, v in encoder.state_dict().items()}
+    if {k: tuple(v.shape) for k, v in state.items()} != expected:
+        raise ModelError(f"--base-weights {path}: not all-MiniLM-L6-v2 encoder weights (write them with propscan adapt)")
+    encoder.load_state_dict(state)

@@ -20,7 +20,7 @@ from .. import techniques
 from ..encoding import batch_arrays, load_tokenizer
 from ..ptc import LabelledArticle
 from ..segment import MIN_WINDOW, WINDOW_TOKENS
-from .base import base_model_dir, sha256_file
+from .base import base_model_dir, load_encoder_weights, sha256_file
 from .data import WindowExample, article_examples
 from .net import PropNet, crf_nll, span_inputs
 
@@ -202,9 +202,7 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
     examples = epochs[0]
     encoder = AutoModel.from_pretrained(str(base))
     if cfg.base_weights:
-        from safetensors.torch import load_file
-
-        encoder.load_state_dict(load_file(cfg.base_weights))
+        load_encoder_weights(encoder, Path(cfg.base_weights))
     net = PropNet(encoder)
     # The word-embedding table is most of the weights; keeping it frozen halves optimizer work
     # and keeps words unseen in PTC where pre-training put them.
