@@ -100,7 +100,7 @@ class MLMHead(nn.Module):
         return self.transform(hidden) @ self.embeddings.weight.T + self.bias
 
 
-def adapt(texts: list[str], out_dir: Path, *, epochs: float = 2.0, batch_size: int = 32, lr: float = 1e-4,
+def adapt(texts: list[str], out_dir: Path, *, epochs: float = 2.5, batch_size: int = 32, lr: float = 1e-4,
           head_steps: int = 200, seed: int = 13, threads: int = 2) -> Path:
     """MLM-train the base encoder on ``texts``; saves ``encoder.safetensors`` (BertModel keys)."""
     from transformers import AutoModel
