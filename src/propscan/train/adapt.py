@@ -26,7 +26,7 @@ from ..encoding import CLS_ID, PAD_ID, SEP_ID, batch_arrays, load_tokenizer
 from ..errors import InputError
 from ..segment import WINDOW_TOKENS
 from .base import base_model_dir, sha256_file
-from .loop import Progress, optimizer_step
+from .loop import Progress, optimizer_step, warmup_then_decay
 
 log = logging.getLogger(__name__)
 
@@ -126,11 +126,8 @@ def adapt(texts: list[str], out_dir: Path, *, epochs: float = 2.5, batch_size: i
     total = head_steps + int(per_epoch * epochs)
     warm = max(1, int(0.06 * (total - head_steps)))
 
-    def enc_lr(step: int) -> float:
-        s = step - head_steps
-        if s < 0:
-            return 0.0
-        return min((s + 1) / warm, max(0.0, (total - step) / max(1, total - head_steps - warm)))
+    def enc_lr(step: int) -> float:  # still while the head warms up alone
+        return warmup_then_decay(step - head_steps, warm, total - head_steps) if step >= head_steps else 0.0
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, [enc_lr, lambda s: 1.0])
     log.info("MLM on %d texts, %d windows, %d steps (%d head-only)", len(texts), len(data), total, head_steps)

@@ -123,6 +123,11 @@ def make_batches(examples: list[WindowExample], size: int, rng: random.Random) -
     return batches
 
 
+def warmup_then_decay(step: int, warm: int, total: int) -> float:
+    """Learning-rate factor: linear warm-up over ``warm`` steps, then linear decay to 0 at ``total``."""
+    return min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
+
+
 class Progress:
     """Step count and a smoothed loss, logged every ``every`` steps: a long CPU run shows it is moving."""
 
@@ -220,9 +225,7 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
     warm = max(1, int(total * cfg.warmup))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
-    )
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_then_decay(s, warm, total))
     average = WeightAverage(net, cfg.ema) if cfg.ema else None
     net.train()
     progress = Progress(total, every=50, label="loss")
