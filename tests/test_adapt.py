@@ -95,6 +95,8 @@ def test_adapted_encoder_moves_and_train_starts_from_it(tmp_path):
                 "--max-steps", "1", "--threads", "1", "--base-weights", str(tmp_path / "adapted" / "encoder.safetensors"))
     assert r.code == 0, r.err
     assert json.loads((work / "train.json").read_text())["base_weights_sha256"] == record["sha256"]
+    card = (tmp_path / "model" / "MODEL_CARD.md").read_text()  # the card says what else the encoder saw
+    assert "No other data." not in card and record["sha256"] in card and "PolNeAR" in card
 
 
 @pytest.mark.slow

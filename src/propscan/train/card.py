@@ -63,6 +63,10 @@ def write_card(folder: Path, cv: dict | None) -> Path:
         "Spans of these techniques cover whole sentences, as annotators mark them; the words inside the "
         "sentence that carry the technique are not pinpointed: " + "; ".join(techniques.get(t).title for t in whole) + ".",
         width=100) + "\n" if whole else ""
+    adapted = training.get("base_weights_sha256")
+    other_data = ("Before fine-tuning, the encoder was masked-language-modelled (`propscan adapt`) on unlabelled\n"
+                  "hyperpartisan (SemEval-2019 Task 4) and PolNeAR news, without their labels; the adapted weights'\n"
+                  f"sha256 `{adapted}`." if adapted else "No other data.")
     tagger = ("a linear-chain CRF over BIO tags of propaganda spans, read as its marginals" if cfg.get("crf")
               else "BIO over propaganda spans")
     text = f"""# propscan model card: {meta.get('version')}
@@ -76,7 +80,7 @@ span length, position, title) on one fine-tuned encoder.
 ## Data
 Propaganda Techniques Corpus v2, SemEval-2020 Task 11 train split: {training.get('articles', '?')} articles
 ({training.get('windows', '?')} encoder windows). Da San Martino et al., SemEval-2020 Task 11 (2020);
-"Fine-Grained Analysis of Propaganda in News Articles" (EMNLP 2019). No other data.
+"Fine-Grained Analysis of Propaganda in News Articles" (EMNLP 2019). {other_data}
 
 ## Base model
 {meta.get('base', 'all-MiniLM-L6-v2')}, weights verified by sha256 prefix 53aa51172d142c89.

@@ -46,7 +46,7 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, seed:
               max_articles: int | None, max_steps: int | None, version: str | None,
               options: dict | None = None) -> Path:
     """``options``: recipe experiments from the command line (epochs, lr, window_tokens, batch_size,
-    window_jitter, ema, crf); None keeps the default."""
+    window_jitter, ema, crf, base_weights); None keeps the default."""
     _require_torch()
     from .card import write_card
     from .export import crf_entry, export_onnx, write_model_card_json
