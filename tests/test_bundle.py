@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -24,8 +23,7 @@ def test_shipped_model_is_small_safe_and_verified():
 
 
 def test_tampered_model_file_is_refused(tmp_path):
-    copy = tmp_path / "model"
-    shutil.copytree(DEFAULT_DIR, copy)
+    copy = model_copy(tmp_path)
     with open(copy / "span_head.onnx", "r+b") as f:
         f.seek(200)
         byte = f.read(1)
