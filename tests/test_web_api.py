@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from conftest import FIXTURES, run_cli
 from propscan import techniques
 from propscan.web.intake import Limits
-from web_helpers import make_app
+from web_helpers import BASE, make_app
 
 ARTICLE = ("Greyport's Bridge Disaster\n\nThe reckless, corrupt mayor and her band of clueless bureaucrats want to "
            "destroy our town. Make no mistake: this is the worst decision in the history of our city. "
@@ -27,7 +27,7 @@ def app_factory(analyzer, tmp_path_factory):
 
     def build(**options) -> TestClient:
         db = tmp_path_factory.mktemp("db") / "propscan.db"
-        client = TestClient(make_app(analyzer, db, **options), raise_server_exceptions=False)
+        client = TestClient(make_app(analyzer, db, **options), base_url=BASE, raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)
         return client
@@ -67,7 +67,7 @@ def assert_error(resp, status: int, code: str, words: str = ""):
 def test_healthz_names_the_model(client, analyzer):
     data = client.get("/healthz").json()
     assert data["status"] == "ok" and data["model_version"] == analyzer.model_version
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
 
 
 def test_post_text_gives_the_same_analysis_as_the_cli(client):

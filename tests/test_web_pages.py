@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from conftest import FIXTURES
 from propscan import techniques
 from propscan.web.intake import Limits
-from web_helpers import make_app
+from web_helpers import BASE, make_app
 
 XSS_TITLE = '<script>alert("title")</script><img src=x onerror=alert(1)>'
 XSS_TEXT = (XSS_TITLE + "\n\nThe corrupt, reckless mayor <b onmouseover=alert(2)>lies</b> again. "
@@ -20,7 +20,7 @@ XSS_TEXT = (XSS_TITLE + "\n\nThe corrupt, reckless mayor <b onmouseover=alert(2)
 @pytest.fixture(scope="module")
 def client(analyzer, tmp_path_factory):
     app = make_app(analyzer, tmp_path_factory.mktemp("db") / "p.db", limits=Limits(allow_private=True, max_chars=50_000))
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(app, base_url=BASE, raise_server_exceptions=False) as c:
         yield c
 
 
@@ -122,7 +122,7 @@ def test_delete_by_form(client):
 
 
 def test_form_needs_the_key_when_one_is_set(analyzer, tmp_path):
-    with TestClient(make_app(analyzer, tmp_path / "k.db", api_key="k3y"), raise_server_exceptions=False) as c:
+    with TestClient(make_app(analyzer, tmp_path / "k.db", api_key="k3y"), base_url=BASE, raise_server_exceptions=False) as c:
         assert 'name="api_key"' in c.get("/").text
         resp = c.post("/analyse", data={"text": "The reckless plan."}, follow_redirects=False)
         assert resp.status_code == 401 and "API key" in resp.text

@@ -8,8 +8,12 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from propscan.web.app import ServerConfig, create_app
+from propscan.web.app import create_app
+from propscan.web.config import ServerConfig
 from propscan.web.intake import Limits
+
+
+BASE = "http://localhost"  # TestClient's default "testserver" is not a loopback name the server answers to
 
 
 def make_app(analyzer, db: Path, **options):

@@ -346,7 +346,8 @@ def serve(
 
     import uvicorn
 
-    from .web.app import ServerConfig, create_app
+    from .web.app import create_app
+    from .web.config import ServerConfig
     from .web.intake import Limits
     from .web.security import is_loopback
 

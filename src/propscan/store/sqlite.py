@@ -8,6 +8,7 @@ analysis renders exactly as it did when it was made.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import sqlite3
@@ -48,11 +49,24 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX spans_analysis ON spans(analysis_id);
     CREATE INDEX spans_technique ON spans(technique, analysis_id);
     """,
+    # The same text analysed again by the same model gives the same result: keep one row and
+    # remember when it was last asked for. Rows stored before this have no key and never match.
+    """
+    ALTER TABLE analyses ADD COLUMN content_key TEXT NOT NULL DEFAULT '';
+    ALTER TABLE analyses ADD COLUMN analysed_again_at TEXT;
+    CREATE INDEX analyses_content ON analyses(content_key);
+    """,
 )
 
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def content_key(doc: AnalysedDocument) -> str:
+    """What makes two analyses the same: model, source, title and text (so the same spans)."""
+    payload = json.dumps([doc.model_version, doc.source, doc.title, doc.text], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -63,13 +77,14 @@ class StoredAnalysis:
     source_kind: str
     domain: str
     doc: AnalysedDocument
+    analysed_again_at: str | None = None
 
     def to_dict(self) -> dict:
         """The analysis in `propscan analyze --format json` form, plus where and when it was stored."""
         from ..render.formats import json_dict
 
-        return {"id": self.id, "created_at": self.created_at, "fetched_at": self.fetched_at,
-                "source_kind": self.source_kind, **json_dict(self.doc)}
+        return {"id": self.id, "created_at": self.created_at, "analysed_again_at": self.analysed_again_at,
+                "fetched_at": self.fetched_at, "source_kind": self.source_kind, **json_dict(self.doc)}
 
 
 @dataclass(frozen=True)
@@ -156,21 +171,31 @@ class AnalysisStore:
         with self._connect() as db:
             return db.execute("PRAGMA user_version").fetchone()[0]
 
-    def add(self, doc: AnalysedDocument, *, source_kind: str, fetched_at: str | None = None) -> StoredAnalysis:
+    def add(self, doc: AnalysedDocument, *, source_kind: str,
+            fetched_at: str | None = None) -> tuple[StoredAnalysis, bool]:
+        """Store `doc`, or, when the same analysis is already stored, mark it analysed again.
+        Returns the stored analysis and whether a new row was made."""
+        key = content_key(doc)
         stored = StoredAnalysis(id=secrets.token_urlsafe(9), created_at=now_iso(), fetched_at=fetched_at,
                                 source_kind=source_kind, domain=domain_of(doc.source), doc=doc)
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO analyses (id, created_at, fetched_at, source, source_kind, domain, title, text,"
-                " language, model_version, density, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (stored.id, stored.created_at, fetched_at, doc.source, source_kind, stored.domain, doc.title,
-                 doc.text, doc.language, doc.model_version, doc.density, json.dumps(doc.warnings)),
-            )
-            db.executemany(
-                'INSERT INTO spans (analysis_id, start, "end", technique, confidence) VALUES (?,?,?,?,?)',
-                [(stored.id, s.start, s.end, s.technique, s.confidence) for s in doc.spans],
-            )
-        return stored
+        with self._transaction() as db:  # one transaction: two equal requests at once still make one row
+            found = db.execute("SELECT id FROM analyses WHERE content_key = ?", (key,)).fetchone()
+            if found is not None:
+                db.execute("UPDATE analyses SET analysed_again_at = ? WHERE id = ?", (now_iso(), found["id"]))
+            else:
+                db.execute(
+                    "INSERT INTO analyses (id, created_at, fetched_at, source, source_kind, domain, title, text,"
+                    " language, model_version, density, warnings, content_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (stored.id, stored.created_at, fetched_at, doc.source, source_kind, stored.domain, doc.title,
+                     doc.text, doc.language, doc.model_version, doc.density, json.dumps(doc.warnings), key),
+                )
+                db.executemany(
+                    'INSERT INTO spans (analysis_id, start, "end", technique, confidence) VALUES (?,?,?,?,?)',
+                    [(stored.id, s.start, s.end, s.technique, s.confidence) for s in doc.spans],
+                )
+        if found is not None:
+            return self.get(found["id"]), False
+        return stored, True
 
     def get(self, analysis_id: str) -> StoredAnalysis | None:
         with self._connect() as db:
@@ -184,7 +209,8 @@ class AnalysisStore:
                                model_version=row["model_version"], spans=spans,
                                warnings=json.loads(row["warnings"]))
         return StoredAnalysis(id=row["id"], created_at=row["created_at"], fetched_at=row["fetched_at"],
-                              source_kind=row["source_kind"], domain=row["domain"], doc=doc)
+                              source_kind=row["source_kind"], domain=row["domain"], doc=doc,
+                              analysed_again_at=row["analysed_again_at"])
 
     def delete(self, analysis_id: str) -> bool:
         with self._transaction() as db:

@@ -1,4 +1,9 @@
-"""JSON API, versioned under /api/v1. Analyses use the same schema as `propscan analyze --format json`."""
+"""JSON API, versioned under /api/v1. Analyses use the same schema as `propscan analyze --format json`.
+
+The OpenAPI document is part of the contract: every operation lists exactly the statuses it
+can answer, and the response models below describe the bodies (they document; the handlers
+return the same dicts the CLI writes). `tests/test_web_schema.py` holds the server to it.
+"""
 
 from __future__ import annotations
 
@@ -10,26 +15,137 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from .. import techniques
 from ..store.sqlite import Query as StoreQuery
-from ..store.sqlite import StoredAnalysis
-from .app import require_key
-from .errors import ApiError, error_body
+from .analyses import analyse_and_store, missing, stored_or_404
+from .auth import require_key
 from .intake import Intake, from_pasted_html, from_pasted_text, from_url
 
 router = APIRouter()
 MAX_OFFSET = 1_000_000
-ERRORS = {code: {"description": text, "content": {"application/json": {"example": error_body("code", "what went wrong")}}}
-          for code, text in [(400, "Malformed JSON"), (401, "API key missing or wrong"), (404, "No such analysis"),
-                             (413, "Body or text over the limit"), (422, "Invalid request or unusable article")]}
 TechniqueName = Literal[tuple(techniques.NAMES)]  # type: ignore[valid-type]
+INPUTS = ("text", "url", "html")
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. `invalid_input`, `cross_origin`.")
+    message: str = Field(description="One line for a person.")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+ERROR_TEXT = {
+    400: "Malformed request: body not JSON or not UTF-8 (`malformed_json`), or a Host name this server does not "
+         "answer to (`host_not_allowed`)",
+    401: "API key missing or wrong (`unauthorized`)",
+    403: "A write from another site: the Origin is not this server (`cross_origin`)",
+    404: "No such analysis (`not_found`)",
+    413: "Body or article text over the limit (`body_too_large`, `too_large`)",
+    422: "Invalid request, or an article that cannot be analysed (`invalid_request`, `invalid_input`, "
+         "`fetch_failed`, `no_article`, ...)",
+    503: "The model cannot be used (`model_unavailable`)",
+}
+
+
+def errors(*codes: int) -> dict:
+    """OpenAPI entries for exactly these error statuses (400: every route checks the Host)."""
+    return {code: {"model": ErrorBody, "description": ERROR_TEXT[code]} for code in sorted({400, *codes})}
+
+
+class SpanOut(BaseModel):
+    start: int = Field(description="Half-open character offsets into `text`.")
+    end: int
+    technique: TechniqueName
+    confidence: float = Field(ge=0, le=1, description="Calibrated probability that the passage uses the technique.")
+    text: str
+
+
+class Explanation(BaseModel):
+    title: str
+    definition: str
+    example: str
+    color: str
+
+
+class Analysis(BaseModel):
+    id: str | None = Field(description="null when analysed with `store=false`.")
+    created_at: str | None = Field(description="When first stored (ISO 8601, UTC).")
+    analysed_again_at: str | None = Field(description="When the same text was last submitted again (ISO 8601, UTC).")
+    fetched_at: str | None
+    source_kind: Literal["pasted", "html", "url", "file"]
+    schema_version: str
+    source: str
+    title: str
+    language: str
+    model_version: str
+    text: str
+    length: int
+    spans: list[SpanOut]
+    counts: dict[str, int]
+    density: float = Field(ge=0, le=1, description="Share of non-space characters inside a flagged passage.")
+    warnings: list[str]
+    techniques: dict[str, Explanation]
+
+
+class Summary(BaseModel):
+    id: str
+    created_at: str
+    source: str
+    source_kind: str
+    domain: str
+    title: str
+    density: float
+    n_spans: int
+
+
+class AnalysisPage(BaseModel):
+    items: list[Summary]
+    total: int
+    limit: int
+    offset: int
+
+
+class TechniqueOut(Explanation):
+    name: TechniqueName
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    model_version: str
+    schema_version: int
+    queue: int
+
+
+def _exactly_one_schema(schema: dict) -> None:
+    """Say in the schema what the validator enforces: strings only, and one of the three inputs
+    (`url` may come with `html` as the page's address)."""
+    for name in INPUTS:
+        schema["properties"][name].pop("anyOf", None)
+        schema["properties"][name]["type"] = "string"
+        schema["properties"][name].pop("default", None)
+    schema["oneOf"] = [
+        {"required": ["text"], "not": {"anyOf": [{"required": ["url"]}, {"required": ["html"]}]}},
+        {"required": ["html"], "not": {"required": ["text"]}},
+        {"required": ["url"], "not": {"anyOf": [{"required": ["text"]}, {"required": ["html"]}]}},
+    ]
 
 
 class AnalysisRequest(BaseModel):
     """Exactly one of `text`, `url` or `html` (`url` may come with `html` as the page's address)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_exactly_one_schema)
     text: StrictStr | None = Field(None, description="Plain article text (first line is taken as the title).")
     url: StrictStr | None = Field(None, description="An http(s) URL to fetch, or the address of `html`.")
     html: StrictStr | None = Field(None, description="An HTML page; its main text and title are extracted.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def no_nulls(cls, data):
+        if isinstance(data, dict):
+            for name in INPUTS:
+                if name in data and data[name] is None:
+                    raise ValueError(f"'{name}' must be a string, not null (leave it out instead)")
+        return data
 
     @model_validator(mode="after")
     def one_input(self):
@@ -50,51 +166,43 @@ async def intake_of(request: Request, req: AnalysisRequest) -> Intake:
     return await run_in_threadpool(from_url, req.url, limits)
 
 
-async def analyse_and_store(request: Request, intake: Intake, store: bool) -> tuple[dict, bool]:
-    """Run the model off the event loop; store when asked. Shared by the API and the web form."""
-    doc = await request.app.state.queue.analyze(intake.raw)
-    if not store:
-        from ..render.formats import json_dict
-
-        return {"id": None, "created_at": None, "fetched_at": intake.fetched_at, "source_kind": intake.source_kind,
-                **json_dict(doc)}, False
-    stored: StoredAnalysis = await run_in_threadpool(
-        request.app.state.store.add, doc, source_kind=intake.source_kind, fetched_at=intake.fetched_at)
-    return stored.to_dict(), True
+BY_ID = {"analysis_id": "$response.body#/id"}
+CREATED = {
+    "model": Analysis,
+    "description": "Analysed and stored; `Location` names the new analysis",
+    "links": {"GetAnalysis": {"operationId": "get_analysis", "parameters": BY_ID},
+              "DeleteAnalysis": {"operationId": "delete_analysis", "parameters": BY_ID}},
+}
 
 
-@router.post("/api/v1/analyses", status_code=201, responses=ERRORS, tags=["analyses"],
-             summary="Analyse an article (text, URL or HTML) and store the result")
+@router.post("/api/v1/analyses", status_code=201, tags=["analyses"], operation_id="create_analysis",
+             summary="Analyse an article (text, URL or HTML) and store the result",
+             responses={201: CREATED,
+                        200: {"model": Analysis, "description": "With `store=false`: analysed, not stored (`id` is "
+                              "null). Otherwise: the same text was already analysed by this model; that analysis "
+                              "is returned, marked `analysed_again_at`"},
+                        **errors(401, 403, 413, 422, 503)})
 async def create_analysis(request: Request, response: Response, body: AnalysisRequest,
                           store: Annotated[bool, Query(description="false: analyse without storing")] = True):
     require_key(request)
     intake = await intake_of(request, body)
-    data, stored = await analyse_and_store(request, intake, store)
-    if stored:
+    data, created = await analyse_and_store(request, intake, store)
+    if data["id"] is not None:
         response.headers["Location"] = f"/api/v1/analyses/{data['id']}"
-    else:
+    if not created:
         response.status_code = 200
     return data
 
 
-def missing(analysis_id: str) -> ApiError:
-    return ApiError(404, "not_found", f"no analysis with id {analysis_id[:64]!r}")
-
-
-def stored_or_404(request: Request, analysis_id: str) -> StoredAnalysis:
-    found = request.app.state.store.get(analysis_id)
-    if found is None:
-        raise missing(analysis_id)
-    return found
-
-
-@router.get("/api/v1/analyses/{analysis_id}", responses=ERRORS, tags=["analyses"], summary="One stored analysis")
+@router.get("/api/v1/analyses/{analysis_id}", tags=["analyses"], operation_id="get_analysis",
+            summary="One stored analysis", responses={200: {"model": Analysis}, **errors(404)})
 def get_analysis(request: Request, analysis_id: str):
     return stored_or_404(request, analysis_id).to_dict()
 
 
-@router.delete("/api/v1/analyses/{analysis_id}", status_code=204, responses=ERRORS, tags=["analyses"],
-               summary="Delete a stored analysis")
+@router.delete("/api/v1/analyses/{analysis_id}", status_code=204, tags=["analyses"], operation_id="delete_analysis",
+               summary="Delete a stored analysis",
+               responses={204: {"description": "Deleted"}, **errors(401, 403, 404, 413)})
 def delete_analysis(request: Request, analysis_id: str):
     require_key(request)
     if not request.app.state.store.delete(analysis_id):
@@ -102,8 +210,9 @@ def delete_analysis(request: Request, analysis_id: str):
     return Response(status_code=204)
 
 
-@router.get("/api/v1/analyses", responses=ERRORS, tags=["analyses"],
-            summary="Stored analyses, newest first (summaries without the text)")
+@router.get("/api/v1/analyses", tags=["analyses"], operation_id="list_analyses",
+            summary="Stored analyses, newest first (summaries without the text)",
+            responses={200: {"model": AnalysisPage}, **errors(422)})
 def list_analyses(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -117,12 +226,15 @@ def list_analyses(
     return {"items": [s.to_dict() for s in items], "total": total, "limit": limit, "offset": offset}
 
 
-@router.get("/api/v1/techniques", tags=["reference"], summary="The 14 techniques with definitions and examples")
+@router.get("/api/v1/techniques", tags=["reference"], operation_id="list_techniques",
+            summary="The 14 techniques with definitions and examples",
+            responses={200: {"model": list[TechniqueOut]}, **errors()})
 def list_techniques():
     return [t.to_dict() for t in techniques.TECHNIQUES]
 
 
-@router.get("/healthz", tags=["reference"], summary="Liveness, model version and queue length")
+@router.get("/healthz", tags=["reference"], operation_id="healthz", summary="Liveness, model version and queue length",
+            responses={200: {"model": Health}, **errors()})
 def healthz(request: Request):
     return {"status": "ok", "model_version": request.app.state.analyzer.model_version,
             "schema_version": request.app.state.store.schema_version(), "queue": request.app.state.queue.pending}

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import ExtractionError, FetchError, PropscanError, TooLargeError
+from .templating import not_found_page
 
 log = logging.getLogger("propscan.web")
 
@@ -62,6 +63,16 @@ def describe_validation(exc: RequestValidationError) -> tuple[int, str, str]:
     return 422, "invalid_request", f"{where}: {first.get('msg', 'invalid value')}"
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes on this path (Starlette's 405 names only the first route's)."""
+    path = request.url.path
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if getattr(route, "methods", None) and route.path_regex.match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 def install(app) -> None:
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError):
@@ -79,12 +90,12 @@ def install(app) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404 and not request.url.path.startswith(("/api/", "/healthz")):
-            from .pages import not_found_page
-
             return not_found_page(request)
         message = exc.detail if isinstance(exc.detail, str) else HTTP_CODES.get(exc.status_code, "error")
-        return json_error(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), message,
-                          headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return json_error(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), message, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

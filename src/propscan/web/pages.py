@@ -12,7 +12,6 @@ from math import ceil
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
@@ -23,24 +22,14 @@ from ..render.formats import to_json
 from ..render.html import chart_markup, render_report, report_body, source_markup
 from ..render.segments import sorted_spans
 from ..store.sqlite import Query
-from .api import analyse_and_store, stored_or_404
-from .app import WEB, require_key
+from .analyses import analyse_and_store, stored_or_404
+from .auth import require_key
 from .errors import ApiError, classify
 from .intake import from_pasted_text, from_upload, from_url
+from .templating import not_found_page, page
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=WEB / "templates")
 PAGE_SIZE = 20
-
-
-def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
-    context.setdefault("needs_key", bool(request.app.state.config.api_key))
-    return templates.TemplateResponse(request, name, context, status_code=status)
-
-
-def not_found_page(request: Request) -> HTMLResponse:
-    return page(request, "message.html", 404, heading="Not found",
-                message="There is no page here. The analysis may have been deleted.")
 
 
 @router.get("/", response_class=HTMLResponse)

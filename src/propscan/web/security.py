@@ -1,7 +1,8 @@
-"""What the server does to every request before the app sees it: size limit, cross-site
-check, write authorisation, and security headers on every response.
+"""What the server does to every request before the app sees it: Host allow-list, size limit,
+cross-site check, and security headers on every response.
 
-Plain ASGI middleware, so a too-large body is refused before anything parses it.
+Plain ASGI middleware wrapped around the whole app (outside Starlette's error middleware), so a
+too-large body is refused before anything parses it and even a crash's 500 carries the headers.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def host_name(host_header: str) -> str:
+    """The name in a Host header, without port or IPv6 brackets, lower-cased."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
 def key_matches(given: str | None, key: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), key.encode())
 
@@ -49,21 +58,33 @@ async def _send_json(send, status: int, code: str, message: str) -> None:
 
 
 class Guard:
-    """Body size cap, same-origin check for writes, and security headers.
+    """Host allow-list, body size cap, same-origin check for writes, and security headers.
 
-    Writes from another origin are refused (a page elsewhere must not be able to post to a
-    propscan on the user's loopback). API-key checks live in the app (the web form sends the
-    key as a field), see `app.require_key`.
+    A Host outside the allow-list is refused on every route: a page on a DNS-rebinding domain
+    reaches a loopback server under its own name, and would otherwise be same-origin with it.
+    Writes from another origin are refused too. Starlette's TrustedHostMiddleware does the
+    first check, but answers in plain text and sits inside the error middleware; this answers
+    with the API's JSON error shape and the security headers. API-key checks live in `auth`
+    (the web form sends the key as a field).
     """
 
-    def __init__(self, app, *, max_body: int):
+    def __init__(self, app, *, max_body: int, allowed_hosts: tuple[str, ...]):
         self.app = app
         self.max_body = max_body
+        self.allowed_hosts = frozenset(allowed_hosts)
+
+    def host_allowed(self, host_header: str) -> bool:
+        return "*" in self.allowed_hosts or host_name(host_header) in self.allowed_hosts
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] != "http":  # lifespan; the app has no websockets
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
+        host = headers.get(b"host", b"").decode("latin-1")
+        if not self.host_allowed(host):
+            return await _send_json(send, 400, "host_not_allowed",
+                                    f"this server does not answer to the host name {host[:100]!r}; "
+                                    "its operator can add it with --allowed-host")
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
