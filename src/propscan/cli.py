@@ -336,6 +336,7 @@ def serve(
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for a URL.")] = 15.0,
     allow_private: Annotated[bool, typer.Option("--allow-private", help="Let URL analysis reach loopback, private and link-local addresses.")] = False,
     model: Annotated[Optional[Path], typer.Option("--model", help="Model folder (default: the model shipped with propscan).")] = None,
+    allowed_host: Annotated[Optional[list[str]], typer.Option("--allowed-host", help="A Host name the server answers to, besides loopback names and --host (repeatable; '*' for any, which DNS rebinding can exploit).")] = None,
 ) -> None:
     """Run the web app and JSON API (docs at /docs, /openapi.json), with a history in SQLite.
 
@@ -347,7 +348,7 @@ def serve(
     import uvicorn
 
     from .web.app import create_app
-    from .web.config import ServerConfig
+    from .web.config import ServerConfig, allowed_hosts_for
     from .web.intake import Limits
     from .web.security import is_loopback
 
@@ -356,6 +357,7 @@ def serve(
         raise InputError(f"refusing to listen on {host} without an API key: set PROPSCAN_API_KEY "
                          "(or pass --insecure to allow anyone who can reach it to write)")
     config = ServerConfig(api_key=api_key, max_body=max_body, model=model,
+                          allowed_hosts=allowed_hosts_for(host, allowed_host or []),
                           limits=Limits(max_chars=max_chars, max_bytes=max_body, timeout=timeout, allow_private=allow_private))
     if db is not None:
         config.db = db
@@ -363,7 +365,8 @@ def serve(
         web_app = create_app(config)
     except (OSError, sqlite3.Error) as exc:
         raise InputError(f"cannot open the database {config.db}: {exc}") from None
-    _err(f"serving on http://{host}:{port} (history in {config.db})")
+    _err(f"serving on http://{host}:{port} (history in {config.db}); answering to Host names: "
+         f"{', '.join(config.allowed_hosts)}")
     uvicorn.run(web_app, host=host, port=port, log_level="warning", access_log=False)
 
 

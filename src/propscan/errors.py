@@ -11,15 +11,16 @@ class PropscanError(Exception):
     code = "E000"
     exit_code = 1
 
-    def __init__(self, message: str, *, source: str | None = None):
+    def __init__(self, message: str, *, source: str | None = None, cli_hint: str | None = None):
         super().__init__(message)
         self.message = message
         self.source = source
+        self.cli_hint = cli_hint  # a command-line option that would help; meaningless to a web user
 
-    def one_line(self) -> str:
+    def one_line(self, *, web: bool = False) -> str:
         where = f"{self.source}: " if self.source else ""
-        text = f"{where}{self.message}"
-        return " ".join(text.split())
+        hint = f" ({self.cli_hint})" if self.cli_hint and not web else ""
+        return " ".join(f"{where}{self.message}{hint}".split())
 
 
 class InputError(PropscanError):

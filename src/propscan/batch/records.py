@@ -10,6 +10,7 @@ import hashlib
 import re
 
 from .. import techniques
+from ..ingest.text import replace_surrogates
 
 
 def count_column(technique: str) -> str:
@@ -32,8 +33,11 @@ def record(*, id: str, input: str, text: str | None = None, html: str | None = N
            source: str = "", date: str = "") -> dict:
     """One document to analyse: exactly one of text/html."""
     content = text if text is not None else (html or "")
-    return {"kind": "record", "id": id, "input": input, "text": text, "html": html, "url": url or "",
-            "source": source or "", "date": date or "", "hash": content_hash(content), "reason": ""}
+    # Metadata goes into Parquet and SQLite as UTF-8: a lone surrogate there would stop the run.
+    # (The text itself is cleaned, with a warning, when it becomes an article.)
+    id, url, source, date = (replace_surrogates(v or "")[0] for v in (id, url, source, date))
+    return {"kind": "record", "id": id, "input": input, "text": text, "html": html, "url": url,
+            "source": source, "date": date, "hash": content_hash(content), "reason": ""}
 
 
 def failure(*, id: str, input: str, reason: str) -> dict:

@@ -49,8 +49,8 @@ def resolve_checked(host: str, port: int, allow_private: bool, source: str) -> s
         for ip in addresses:
             if not _is_public(ip):
                 raise FetchError(
-                    f"refused: {host} resolves to non-public address {ip} (use --allow-private to permit)",
-                    source=source,
+                    f"refused: {host} resolves to non-public address {ip}; private networks are not fetched",
+                    source=source, cli_hint="use --allow-private to permit",
                 )
     return addresses[0]
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from ..errors import InputError, PropscanError
 from . import fetch as fetching
 from .html import extract_article
-from .text import DEFAULT_MAX_BYTES, check_size, decode, require_text
+from .text import DEFAULT_MAX_BYTES, check_size, decode, replace_surrogates, require_text
 
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
@@ -75,12 +75,15 @@ def title_of_plain_text(text: str) -> str:
 
 def from_text(text: str, source: str, kind: str = "text") -> RawArticle:
     require_text(text, source)
-    return RawArticle(source=source, text=text, title=title_of_plain_text(text), kind=kind)
+    text, warning = replace_surrogates(text)
+    return RawArticle(source=source, text=text, title=title_of_plain_text(text), kind=kind,
+                      warnings=[warning] if warning else [])
 
 
 def from_html(html: str, source: str, url: str | None = None, kind: str = "html") -> RawArticle:
+    html, warning = replace_surrogates(html)
     title, text = extract_article(html, source, url)
-    return RawArticle(source=source, text=text, title=title, kind=kind)
+    return RawArticle(source=source, text=text, title=title, kind=kind, warnings=[warning] if warning else [])
 
 
 def read_file(path: Path, opts: IngestOptions) -> RawArticle:

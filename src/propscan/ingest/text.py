@@ -6,18 +6,21 @@ refers to it.
 
 from __future__ import annotations
 
+import re
+
 from ..errors import InputError, TooLargeError
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 PREFERRED_LEGACY = ("cp1252", "latin_1", "iso8859_15")
 MAX_CHAOS = 0.1  # charset_normalizer's "mess" ratio above which text is not text
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def check_size(n_bytes: int, max_bytes: int, source: str) -> None:
     if n_bytes > max_bytes:
         raise TooLargeError(
-            f"is {n_bytes / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit (raise it with --max-bytes)",
-            source=source,
+            f"is {n_bytes / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit",
+            source=source, cli_hint="raise it with --max-bytes",
         )
 
 
@@ -46,6 +49,10 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
+        try:  # UTF-8 apart from encoded surrogates (WTF-8, CESU-8): keep them for replace_surrogates
+            return data.decode("utf-8", "surrogatepass"), "utf-8"
+        except UnicodeDecodeError:
+            pass
         if _mostly_utf8(data):
             raise InputError(f"is not valid UTF-8 (invalid byte at offset {exc.start})", source=source) from None
     from charset_normalizer import from_bytes
@@ -70,3 +77,14 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
 def require_text(text: str, source: str) -> None:
     if not text.strip():
         raise InputError("is empty (no text to analyse)", source=source)
+
+
+def replace_surrogates(text: str) -> tuple[str, str | None]:
+    """Lone surrogates (from JSON escapes like "\\ud800" or WTF-8 bytes) are not characters: no
+    tokenizer, UTF-8 writer or browser takes them. Each becomes U+FFFD, one code point for one,
+    so every offset still points at the same place; the second value is a warning, or None."""
+    cleaned, n = _LONE_SURROGATE.subn("\ufffd", text)
+    if not n:
+        return text, None
+    return cleaned, (f"{n} invalid character{'s' if n > 1 else ''} (lone UTF-16 surrogate{'s' if n > 1 else ''}) "
+                     "replaced with U+FFFD; offsets are unchanged")

@@ -12,12 +12,14 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from ..errors import ExtractionError, FetchError, PropscanError, TooLargeError
 from .templating import not_found_page
 
 log = logging.getLogger("propscan.web")
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type", 422: "invalid_request"}
 
@@ -64,13 +66,12 @@ def describe_validation(exc: RequestValidationError) -> tuple[int, str, str]:
 
 
 def allowed_methods(request: Request) -> str:
-    """Every method some route takes on this path (Starlette's 405 names only the first route's)."""
-    path = request.url.path
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if getattr(route, "methods", None) and route.path_regex.match(path):
-            methods |= route.methods
-    return ", ".join(sorted(methods))
+    """Every method some route takes on this path (Starlette's 405 names only the first route's),
+    found by asking the routes themselves whether they fully match each method."""
+    scope = {"type": "http", "path": request.url.path, "root_path": ""}  # as the app saw it, not a mount
+    routes = [r for r in request.app.router.routes if not isinstance(r, Mount)]
+    allowed = [m for m in METHODS if any(r.matches({**scope, "method": m})[0] == Match.FULL for r in routes)]
+    return ", ".join(allowed) or "GET, HEAD"  # the only mounts serve static files
 
 
 def install(app) -> None:
@@ -81,7 +82,7 @@ def install(app) -> None:
     @app.exception_handler(PropscanError)
     async def _propscan(request: Request, exc: PropscanError):
         status, code = classify(exc)
-        return json_error(status, code, exc.one_line())
+        return json_error(status, code, exc.one_line(web=True))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):

@@ -6,8 +6,11 @@ failure is a PropscanError whose message names the problem, for a JSON error or 
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass
 from pathlib import PurePath
+from urllib.parse import urlsplit
 
 from ..errors import InputError, TooLargeError
 from ..ingest.sources import HTML_SUFFIXES, TEXT_SUFFIXES, IngestOptions, RawArticle, from_html, from_text, read_url
@@ -72,9 +75,38 @@ def from_upload(filename: str, data: bytes, limits: Limits) -> Intake:
     return Intake(check_length(raw, limits), "file")
 
 
-def _require_http_url(url: str) -> None:
-    from urllib.parse import urlsplit
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_NOT_IN_URLS = re.compile(r'[\x00-\x20\x7f"<>\\^`{|}]')  # RFC 3986 never allows these unescaped
 
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise InputError(f"URL must be an http:// or https:// address, not {url[:80]!r}")
+
+def _real_host(host: str) -> bool:
+    """An IP address, or a DNS name whose labels are letters, digits and inner hyphens (IDNA-encoded)."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return False
+    labels = ascii_host.removesuffix(".").split(".")
+    return len(ascii_host) <= 253 and all(_HOST_LABEL.match(label) for label in labels)
+
+
+def _require_http_url(url: str) -> None:
+    """The checks a URL must pass before it is fetched or stored as a page's address."""
+    shown = url[:80]
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    try:
+        port_ok = parts is not None and (parts.port is None or parts.port > 0)
+    except ValueError:  # not a number, or over 65535
+        port_ok = False
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise InputError(f"URL must be an http:// or https:// address, not {shown!r}")
+    if _NOT_IN_URLS.search(url) or not port_ok or not parts.hostname or not _real_host(parts.hostname):
+        raise InputError(f"URL {shown!r} is not a valid web address (a host name, no spaces, quotes or "
+                         "angle brackets)")

@@ -76,7 +76,7 @@ async def analyse_form(request: Request):
     except ApiError as exc:
         return page(request, "home.html", exc.status, error=exc.message, **keep)
     except PropscanError as exc:
-        return page(request, "home.html", classify(exc)[0], error=exc.one_line(), **keep)
+        return page(request, "home.html", classify(exc)[0], error=exc.one_line(web=True), **keep)
     finally:
         await form.close()
     return RedirectResponse(f"/a/{data['id']}", status_code=303)
