@@ -126,7 +126,7 @@ def test_html_report_has_legend_toggles_chart_and_details_panel():
     page = render_report(make_doc())
     assert len(re.findall(r'class="ps-toggle" value="', page)) == 14
     assert 'class="ps-chart"' in page and 'id="ps-details"' in page
-    assert page.count('<mark class="ps"') == len(pieces(make_doc())) - sum(1 for p in pieces(make_doc()) if not p.spans)
+    assert page.count('<mark class="ps') == len(pieces(make_doc())) - sum(1 for p in pieces(make_doc()) if not p.spans)
     assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page  # fully offline
 
 

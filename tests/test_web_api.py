@@ -129,7 +129,15 @@ def test_openapi_document_describes_the_api(client):
     spec = client.get("/openapi.json").json()
     assert {"/api/v1/analyses", "/api/v1/analyses/{analysis_id}", "/api/v1/techniques", "/healthz"} <= set(spec["paths"])
     docs = client.get("/docs")
-    assert docs.status_code == 200 and "POST /api/v1/analyses" in docs.text and "<script" not in docs.text
+    assert docs.status_code == 200 and "POST /api/v1/analyses" in docs.text
+    import re
+
+    scripts = re.findall(r"<script[^>]*>", docs.text)
+    assert scripts and all('src="/static/' in tag for tag in scripts)  # no inline script, no CDN
+    assert "`" not in docs.text and "<code>propscan analyze --format json</code>" in docs.text
+    assert "curl -s -X POST http://localhost/api/v1/analyses" in docs.text  # the server as it was reached
+    served = client.get("/docs", headers={"Host": "127.0.0.1:8765"})
+    assert "curl -s -X POST http://127.0.0.1:8765/api/v1/analyses" in served.text
 
 
 BAD_BODIES = [

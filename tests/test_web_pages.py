@@ -47,7 +47,8 @@ def test_pasted_text_redirects_to_a_permalink_with_escaped_content(client):
     html = page.text
     # nothing from the article survives as markup: only the app's own script tag exists
     assert re.findall(r"<script[^>]*>", html) == ['<script type="application/json" id="ps-data">',
-                                                  '<script src="/static/report/report.js">']
+                                                  '<script src="/static/report/report.js">',
+                                                  '<script src="/static/app.js">']
     assert "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")  # only escaped text remains
     assert "&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;" in html or "&lt;script&gt;" in html
     assert 'href="javascript:' not in html
@@ -116,9 +117,17 @@ def test_history_lists_filters_and_charts(client):
 def test_delete_by_form(client):
     location = analyse(client, text="Delete me\n\nThe outrageous scheme is a catastrophe.").headers["location"]
     aid = location.rsplit("/", 1)[1]
+    # one click asks first: the result page links to a confirmation form; a POST without it deletes nothing
+    assert f'href="/a/{aid}/delete"' in client.get(location).text
+    confirm = client.get(f"/a/{aid}/delete")
+    assert confirm.status_code == 200 and 'name="confirm" value="yes"' in confirm.text
     resp = client.post(f"/a/{aid}/delete", follow_redirects=False)
+    assert resp.status_code == 200 and "Delete this analysis?" in resp.text
+    assert client.get(location).status_code == 200
+    resp = client.post(f"/a/{aid}/delete", data={"confirm": "yes"}, follow_redirects=False)
     assert resp.status_code == 303 and client.get(location).status_code == 404
-    assert client.post(f"/a/{aid}/delete").status_code == 404
+    assert client.post(f"/a/{aid}/delete", data={"confirm": "yes"}).status_code == 404
+    assert client.get(f"/a/{aid}/delete").status_code == 404
 
 
 def test_form_needs_the_key_when_one_is_set(analyzer, tmp_path):
@@ -140,5 +149,6 @@ def test_guide_and_not_found_pages(client):
 def test_a_file_in_a_text_field_is_not_a_crash(client):
     resp = client.post("/analyse", files={"text": ("x.txt", b"hello", "text/plain")}, follow_redirects=False)
     assert resp.status_code == 422 and "nothing to analyse" in resp.text
-    resp = client.post("/a/whatever/delete", files={"api_key": ("k.txt", b"k", "text/plain")})
-    assert resp.status_code == 400
+    aid = analyse(client, text="Keep me\n\nThe outrageous scheme.").headers["location"].rsplit("/", 1)[1]
+    resp = client.post(f"/a/{aid}/delete", files={"api_key": ("k.txt", b"k", "text/plain")})
+    assert resp.status_code == 400 and client.get(f"/a/{aid}").status_code == 200

@@ -16,7 +16,15 @@ class Technique:
     title: str  # human-readable name
     definition: str
     example: str
-    color: str  # highlight colour (hex) used by every renderer
+    color: str  # highlight colour (hex) used by every renderer; tests/test_palette.py checks it
+    abbr: str  # short label beside a highlight, so colour is never the only cue
+    underline: str  # CSS text-decoration-style: a second cue where colours look alike to colour-blind readers
+
+    @property
+    def tint(self) -> str:
+        """The colour mixed 40:60 with white: a background dark text stays readable on."""
+        rgb = [int(self.color[i : i + 2], 16) for i in (1, 3, 5)]
+        return "#" + "".join(f"{round(c * 0.4 + 255 * 0.6):02x}" for c in rgb)
 
     def to_dict(self) -> dict:
         return {
@@ -25,6 +33,9 @@ class Technique:
             "definition": self.definition,
             "example": self.example,
             "color": self.color,
+            "tint": self.tint,
+            "abbr": self.abbr,
+            "underline": self.underline,
         }
 
 
@@ -35,7 +46,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         "Words chosen for their emotional charge rather than their meaning, to make the reader "
         "feel something about the subject before thinking about it.",
         "The council's reckless, disastrous budget will gut our town.",
-        "#f4a261",
+        "#E69F00",
+        "LL",
+        "solid",
     ),
     Technique(
         "Name_Calling,Labeling",
@@ -43,7 +56,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         "Attaching a label to a person or group, something the audience already fears, hates "
         "or loves, instead of arguing about what they do.",
         "The so-called experts from the coffee lobby want you to stop asking questions.",
-        "#e76f51",
+        "#332288",
+        "NC",
+        "solid",
     ),
     Technique(
         "Repetition",
@@ -51,7 +66,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         "Saying the same word, phrase or idea again and again so that it sticks and starts to "
         "feel true.",
         "Safe streets. We demand safe streets. Nothing matters more than safe streets.",
-        "#2a9d8f",
+        "#228833",
+        "REP",
+        "solid",
     ),
     Technique(
         "Exaggeration,Minimisation",
@@ -59,7 +76,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         "Making something look far bigger, better or worse than it is, or waving away "
         "something serious as if it were trivial.",
         "This is the greatest ferry timetable in the history of the world.",
-        "#e9c46a",
+        "#CC3311",
+        "EXG",
+        "dashed",
     ),
     Technique(
         "Doubt",
@@ -67,7 +86,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         "Questioning the credibility of a person or an institution without evidence, so that "
         "the reader stops trusting them.",
         "Can we really believe anything the harbour authority tells us now?",
-        "#8ab17d",
+        "#88CCEE",
+        "DBT",
+        "solid",
     ),
     Technique(
         "Appeal_to_fear-prejudice",
@@ -75,7 +96,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         "Building support for an idea by stoking anxiety or panic about an alternative, often "
         "based on prejudice against a group.",
         "If the new bridge opens, criminals from across the river will pour into our homes.",
-        "#9b5de5",
+        "#882255",
+        "FEAR",
+        "solid",
     ),
     Technique(
         "Flag-Waving",
@@ -83,7 +106,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         "Justifying an idea by appealing to strong group feeling, such as patriotism or the "
         "identity of a team, rather than to its merits.",
         "Every true patriot will stand behind the new tariff on imported marmalade.",
-        "#277da1",
+        "#DDCC77",
+        "FLAG",
+        "solid",
     ),
     Technique(
         "Causal_Oversimplification",
@@ -91,7 +116,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         "Pinning a complicated problem on a single cause, or a single culprit, when many "
         "factors are at play.",
         "House prices went up only because of the cyclists.",
-        "#f15bb5",
+        "#999933",
+        "CAUS",
+        "dotted",
     ),
     Technique(
         "Slogans",
@@ -99,7 +126,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         "A short, punchy phrase meant to stick in memory and stand in for an argument, often "
         "with labels and stereotypes.",
         "Fix the roads, free the people!",
-        "#00bbf9",
+        "#CC79A7",
+        "SLO",
+        "dashed",
     ),
     Technique(
         "Appeal_to_Authority",
@@ -107,7 +136,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         "Claiming something is true because an authority or expert said so, with no other "
         "evidence, or citing someone whose authority does not cover the topic.",
         "A famous actor says the vaccine schedule is wrong, so it must be wrong.",
-        "#4d908e",
+        "#AA4499",
+        "AUTH",
+        "dotted",
     ),
     Technique(
         "Black-and-White_Fallacy",
@@ -115,7 +146,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         "Presenting two options as the only ones possible when more exist, or one option as "
         "the only choice.",
         "Either we close the library or the town goes bankrupt.",
-        "#577590",
+        "#6699CC",
+        "B/W",
+        "double",
     ),
     Technique(
         "Thought-terminating_Cliches",
@@ -123,7 +156,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         "A stock phrase that discourages critical thought and closes a discussion, offered "
         "as if it settled the matter.",
         "It is what it is. Rules are rules.",
-        "#bc6c25",
+        "#8C564B",
+        "TTC",
+        "double",
     ),
     Technique(
         "Whataboutism,Straw_Men,Red_Herring",
@@ -131,7 +166,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         "Deflecting criticism by pointing at someone else's faults, distorting an opponent's "
         "position so it is easier to attack, or changing the subject.",
         "You complain about the potholes, but what about the mayor's parking tickets?",
-        "#6d597a",
+        "#BBBBBB",
+        "WHAT",
+        "double",
     ),
     Technique(
         "Bandwagon,Reductio_ad_hitlerum",
@@ -139,7 +176,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         "Urging people to join in because everyone else already does, or rejecting an idea "
         "because a hated group supports it.",
         "Everyone in the neighbourhood has signed the petition, so why haven't you?",
-        "#b56576",
+        "#EE6677",
+        "BAND",
+        "dotted",
     ),
 )
 

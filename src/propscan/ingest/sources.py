@@ -6,6 +6,7 @@ multi-source run can report a bad one and carry on with the rest.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,8 @@ from .text import DEFAULT_MAX_BYTES, check_size, decode, replace_surrogates, req
 
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
-MAX_TITLE_CHARS = 200
+MAX_TITLE_CHARS = 120
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 
 @dataclass
@@ -66,10 +68,18 @@ def expand_sources(sources: list[str]) -> list[str | PropscanError]:
 
 
 def title_of_plain_text(text: str) -> str:
+    """The first line; when that is long (no headline), its first sentence; cut at a word with an
+    ellipsis when still over MAX_TITLE_CHARS."""
     for line in text.splitlines():
         line = " ".join(line.split())
-        if line:
-            return line if len(line) <= MAX_TITLE_CHARS else line[: MAX_TITLE_CHARS - 1] + "…"
+        if not line:
+            continue
+        if len(line) > MAX_TITLE_CHARS:
+            line = _SENTENCE_END.split(line, maxsplit=1)[0]
+        if len(line) <= MAX_TITLE_CHARS:
+            return line
+        cut = line[: MAX_TITLE_CHARS].rsplit(" ", 1)[0] if " " in line[: MAX_TITLE_CHARS] else line[: MAX_TITLE_CHARS - 1]
+        return cut.rstrip(" ,;:-–—") + "…"
     return ""
 
 

@@ -28,24 +28,66 @@ def safe_json(data) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+# Measured by benchmarks/density.py with the shipped model (re-run it when the model changes).
+DENSITY_NOTE = ("Density is the share of the text's characters that lie inside a flagged passage, not a verdict. "
+                "Typical on news: 2–11% for mainstream articles, 9–25% for hyperpartisan ones (the middle half "
+                "of 645 articles from SemEval-2019 Task 4, measured with this model).")
+CONFIDENCE_NOTE = ("Confidence is the model's calibrated estimate that the passage uses that technique: of passages "
+                   "shown at 30%, about 3 in 10 match what trained annotators marked. Low ones are shown so that "
+                   "you can judge them; read the passage before relying on it.")
+
+
+def _mark_style(names: list[str]) -> str:
+    """CSS variables for a piece: colour, tint and underline style of its top technique, and the
+    second technique's colour when two overlap (drawn as a second stripe)."""
+    top = techniques.get(names[0])
+    style = f"--c:{top.color};--t:{top.tint};--u:{top.underline}"
+    if len(names) > 1:
+        style += f";--c2:{techniques.get(names[1]).color}"
+    return style
+
+
+def span_anchors(doc: AnalysedDocument) -> list[str]:
+    """For each span (in sorted order), the id of the highlighted piece where it starts."""
+    anchors = [""] * len(doc.spans)
+    for k, p in enumerate(pieces(doc)):
+        for i in p.spans:
+            if not anchors[i]:
+                anchors[i] = f"ps-p{k}"
+    return anchors
+
+
 def article_markup(doc: AnalysedDocument) -> str:
-    """The article text with <mark> elements around every highlighted piece."""
+    """The article text with <mark> elements around every highlighted piece.
+
+    Each piece carries its spans (for the script), its techniques' colour, underline style and
+    (where a span starts) their short labels, so colour is never the only cue and a passage with
+    two techniques shows both."""
     spans = sorted_spans(doc)
     out = []
-    for p in pieces(doc):
+    for k, p in enumerate(pieces(doc)):
         chunk = escape(doc.text[p.start : p.end])
         if not p.spans:
             out.append(chunk)
             continue
-        top = spans[p.spans[0]]
-        tech = techniques.get(top.technique)
-        names = " ".join(dict.fromkeys(spans[i].technique for i in p.spans))
-        tip = "; ".join(f"{techniques.get(spans[i].technique).title} ({spans[i].confidence:.0%})" for i in p.spans)
+        names = list(dict.fromkeys(spans[i].technique for i in p.spans))
+        starting = list(dict.fromkeys(spans[i].technique for i in p.spans if spans[i].start == p.start))
+        tip = "; ".join(f"{techniques.get(spans[i].technique).title} (confidence {spans[i].confidence:.0%})"
+                        for i in p.spans)
+        label = "+".join(techniques.get(n).abbr for n in starting)
+        abbr = f' data-abbr="{escape(label)}"' if label else ""
         out.append(
-            f'<mark class="ps" tabindex="0" data-spans="{" ".join(map(str, p.spans))}" '
-            f'data-techs="{escape(names)}" style="--c:{tech.color}" title="{escape(tip)}">{chunk}</mark>'
+            f'<mark class="ps{" multi" if len(names) > 1 else ""}" id="ps-p{k}" tabindex="0" '
+            f'data-spans="{" ".join(map(str, p.spans))}" data-start="{p.start}" data-techs="{escape(" ".join(names))}"'
+            f'{abbr} style="{_mark_style(names)}" title="{escape(tip)}">{chunk}</mark>'
         )
     return "".join(out)
+
+
+def swatch(t: techniques.Technique) -> str:
+    """The legend's sample: the technique's tint, underline style and label, as in the text."""
+    return (f'<span class="sw" style="--c:{t.color};--t:{t.tint};--u:{t.underline}" aria-hidden="true">'
+            f'{escape(t.abbr)}</span>')
 
 
 def legend_markup(doc: AnalysedDocument) -> str:
@@ -55,7 +97,7 @@ def legend_markup(doc: AnalysedDocument) -> str:
         n = counts.get(t.name, 0)
         rows.append(
             f'<li><label><input type="checkbox" class="ps-toggle" value="{escape(t.name)}" checked'
-            f'{" disabled" if not n else ""}> <span class="sw" style="--c:{t.color}"></span> '
+            f'{" disabled" if not n else ""}> {swatch(t)} '
             f'{escape(t.title)} <b>{n}</b></label></li>'
         )
     return '<ul class="ps-legend">' + "".join(rows) + "</ul>"
@@ -70,7 +112,7 @@ def chart_markup(counts: dict[str, int]) -> str:
     for name, n in sorted(counts.items(), key=lambda kv: -kv[1]):
         t = techniques.get(name)
         bars.append(
-            f'<div class="bar"><span class="lab">{escape(t.title)}</span>'
+            f'<div class="bar" data-tech="{escape(name)}"><span class="lab">{escape(t.title)}</span>'
             f'<span class="fill" style="--c:{t.color};width:{100 * n / top:.1f}%"></span><span class="n">{n}</span></div>'
         )
     return '<div class="ps-chart" role="img" aria-label="counts per technique">' + "".join(bars) + "</div>"
@@ -92,9 +134,35 @@ def report_data(doc: AnalysedDocument) -> dict:
     }
 
 
+def summary_markup(doc: AnalysedDocument) -> str:
+    """How many passages, and the density with what it measures and its typical range, in place."""
+    return (f'<p class="summary"><strong id="ps-count">{len(doc.spans)}</strong> passages flagged · '
+            f'propaganda density <strong>{doc.density:.1%}</strong> of the text</p>'
+            f'<p class="ps-note">{escape(DENSITY_NOTE)}</p>')
+
+
+def passages_markup(doc: AnalysedDocument) -> str:
+    """Every flagged passage with its confidence, labelled and explained, and a link to it in the text."""
+    spans = sorted_spans(doc)
+    if not spans:
+        return '<section class="passages"><h2>All flagged passages</h2><p>No propaganda techniques found.</p></section>'
+    items = []
+    for i, (s, anchor) in enumerate(zip(spans, span_anchors(doc))):
+        t = techniques.get(s.technique)
+        items.append(
+            f'<li data-tech="{escape(t.name)}" data-span="{i}">{swatch(t)} <strong>{escape(t.title)}</strong> '
+            f'<span class="conf">model confidence {s.confidence:.0%}</span>: '
+            f'<q>{escape(doc.text[s.start : s.end])}</q> <a class="jump" href="#{anchor}" data-span="{i}">show in text</a>'
+            f'<details><summary>What is {escape(t.title.lower())}?</summary><p>{escape(t.definition)}</p>'
+            f'<p class="ex">Example: {escape(t.example)}</p></details></li>'
+        )
+    return (f'<section class="passages"><h2>All flagged passages</h2><p class="ps-note">{escape(CONFIDENCE_NOTE)}</p>'
+            f'<ol>{"".join(items)}</ol></section>')
+
+
 def report_body(doc: AnalysedDocument) -> str:
-    """Highlighted article, legend, chart, details panel and the script's data: shared by the
-    standalone report and the web app's result page, so both look and behave the same."""
+    """Highlighted article, legend, chart, details panel, the passage list and the script's data:
+    shared by the standalone report and the web app's result page, so both look and behave the same."""
     return f"""<main class="ps-layout">
 <article id="ps-article" class="ps-article" lang="{escape(doc.language)}">{article_markup(doc)}</article>
 <aside class="ps-side">
@@ -104,6 +172,7 @@ def report_body(doc: AnalysedDocument) -> str:
 <p>Click or focus a highlighted passage to see its technique, definition and confidence.</p></section>
 </aside>
 </main>
+{passages_markup(doc)}
 <script type="application/json" id="ps-data">{safe_json(report_data(doc))}</script>"""
 
 
@@ -122,8 +191,8 @@ def render_report(doc: AnalysedDocument) -> str:
 <body>
 <header>
 <h1>{escape(title)}</h1>
-<p class="ps-meta">Source: {source_markup(doc.source)} · Model {escape(doc.model_version)} ·
-{len(doc.spans)} spans · propaganda density {doc.density:.1%}</p>
+<p class="ps-meta">Source: {source_markup(doc.source)} · Model {escape(doc.model_version)}</p>
+{summary_markup(doc)}
 {warnings}
 </header>
 {report_body(doc)}

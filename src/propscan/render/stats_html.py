@@ -8,7 +8,7 @@ from __future__ import annotations
 from html import escape
 
 from .. import techniques
-from .html import _static
+from .html import _static, swatch
 
 WIDTH = 720
 
@@ -80,7 +80,7 @@ def render_stats(stats: dict, title: str = "propscan corpus report") -> str:
     tech_titles = {t.name: t.title for t in techniques.TECHNIQUES}
     group_cols = [by, "documents", "spans", "mean_density", "spans_per_1k_chars", *techniques.NAMES]
     months = stats["by_month"] if stats["by_month"] is not None else stats["groups"]
-    legend = "".join(f'<span class="lg"><span class="sw" style="--c:{t.color}"></span>{escape(t.title)}</span> '
+    legend = "".join(f'<span class="lg">{swatch(t)} {escape(t.title)}</span> '
                      for t in techniques.TECHNIQUES)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -20,7 +20,7 @@ def _legend(doc: AnalysedDocument) -> Table:
     table.add_column("spans", justify="right")
     for name, n in sorted(doc.counts.items(), key=lambda kv: -kv[1]):
         t = techniques.get(name)
-        table.add_row(Text(t.title, style=f"black on {t.color}"), str(n))
+        table.add_row(Text(t.title, style=f"black on {t.tint}"), str(n))
     return table
 
 
@@ -30,7 +30,7 @@ def render_rich(doc: AnalysedDocument, console: Console) -> None:
     for p in pieces(doc):
         chunk = doc.text[p.start : p.end]
         if p.spans:
-            body.append(chunk, style=f"black on {techniques.get(spans[p.spans[0]].technique).color}")
+            body.append(chunk, style=f"black on {techniques.get(spans[p.spans[0]].technique).tint}")
         else:
             body.append(chunk)
     console.rule(Text(doc.title or doc.source, style="bold"))

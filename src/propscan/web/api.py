@@ -64,7 +64,10 @@ class Explanation(BaseModel):
     title: str
     definition: str
     example: str
-    color: str
+    color: str = Field(description="Highlight colour (hex).")
+    tint: str = Field(description="The colour mixed with white, for backgrounds.")
+    abbr: str = Field(description="Short label shown beside highlights.")
+    underline: str = Field(description="CSS underline style: the second cue besides colour.")
 
 
 class Analysis(BaseModel):

@@ -19,8 +19,7 @@ from starlette.formparsers import MultiPartException
 from .. import techniques
 from ..errors import InputError, PropscanError
 from ..render.formats import to_json
-from ..render.html import chart_markup, render_report, report_body, source_markup
-from ..render.segments import sorted_spans
+from ..render.html import chart_markup, render_report, report_body, source_markup, summary_markup
 from ..store.sqlite import Query
 from .analyses import analyse_and_store, stored_or_404
 from .auth import require_key
@@ -103,20 +102,33 @@ def result(request: Request, analysis_id: str):
     if found is None:
         return not_found_page(request)
     doc = found.doc
-    spans = [(s, techniques.get(s.technique)) for s in sorted_spans(doc)]
-    return page(request, "result.html", a=found, doc=doc, spans=spans, body=Markup(report_body(doc)),
-                source=Markup(source_markup(doc.source)))
+    return page(request, "result.html", a=found, doc=doc, body=Markup(report_body(doc)),
+                summary=Markup(summary_markup(doc)), source=Markup(source_markup(doc.source)))
+
+
+@router.get("/a/{analysis_id}/delete", response_class=HTMLResponse)
+def confirm_delete(request: Request, analysis_id: str):
+    """Deleting takes two steps, so one stray click (or a link followed) removes nothing."""
+    found = request.app.state.store.get(analysis_id)
+    if found is None:
+        return not_found_page(request)
+    return page(request, "confirm_delete.html", a=found)
 
 
 @router.post("/a/{analysis_id}/delete")
 async def delete(request: Request, analysis_id: str):
+    found = request.app.state.store.get(analysis_id)
+    if found is None:
+        return not_found_page(request)
     try:
         form = await request.form(max_files=0, max_fields=5)
         require_key(request, _field(form, "api_key") or None)
     except MultiPartException as exc:
-        return page(request, "message.html", 400, heading="Not deleted", message=exc.message)
+        return page(request, "confirm_delete.html", 400, a=found, error=exc.message)
     except ApiError as exc:
-        return page(request, "message.html", exc.status, heading="Not deleted", message=exc.message)
+        return page(request, "confirm_delete.html", exc.status, a=found, error=exc.message)
+    if _field(form, "confirm") != "yes":
+        return page(request, "confirm_delete.html", a=found)
     if not await run_in_threadpool(request.app.state.store.delete, analysis_id):
         return not_found_page(request)
     return RedirectResponse("/history?deleted=1", status_code=303)
@@ -154,4 +166,6 @@ def technique_guide(request: Request):
 def api_docs(request: Request):
     spec = request.app.openapi()
     ops = [(path, method.upper(), op) for path, methods in spec["paths"].items() for method, op in methods.items()]
-    return page(request, "docs.html", ops=ops, spec=spec)
+    # The Host header has passed the allow-list, so it names this server as the reader reached it.
+    base = f"{request.url.scheme}://{request.headers.get('host', '127.0.0.1')}"
+    return page(request, "docs.html", ops=ops, spec=spec, base=base)

@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 WEB = Path(__file__).parent
 templates = Jinja2Templates(directory=WEB / "templates")
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+
+def code_spans(text: str) -> Markup:
+    """OpenAPI descriptions mark code with backticks (Markdown); show it as code, all else escaped."""
+    return Markup(_BACKTICKED.sub(lambda m: f"<code>{m.group(1)}</code>", str(escape(text))))
+
+
+def when(iso: str | None) -> Markup:
+    """A stored UTC time, readable without JavaScript ("1 Dec 2026, 22:10 UTC"); app.js rewrites
+    it in the reader's own time zone. The ISO value stays in the API and the datetime attribute."""
+    from datetime import datetime
+
+    if not iso:
+        return Markup("")
+    try:
+        shown = datetime.fromisoformat(iso).strftime("%-d %b %Y, %H:%M UTC")
+    except ValueError:
+        shown = iso
+    return Markup(f'<time datetime="{escape(iso)}">{escape(shown)}</time>')
+
+
+templates.env.filters["code_spans"] = code_spans
+templates.env.filters["when"] = when
 
 
 def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:

@@ -1,5 +1,7 @@
-// propscan report behaviour: show span details, toggle techniques. Reads data only from
-// the JSON blob and sets text with textContent, never innerHTML, so article text stays inert.
+// propscan report behaviour: span details (a side panel; a bottom sheet on phones), technique
+// toggles that filter everything shown, and "show in text" links that flash the passage.
+// Reads data only from the JSON blob and sets text with textContent, never innerHTML, so
+// article text stays inert.
 (function () {
   "use strict";
   var blob = document.getElementById("ps-data");
@@ -7,6 +9,8 @@
   var data = JSON.parse(blob.textContent);
   var hidden = {};
   var details = document.getElementById("ps-details");
+  var marks = Array.prototype.slice.call(document.querySelectorAll("mark.ps"));
+  var selected = null;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -15,39 +19,99 @@
     return e;
   }
 
+  function visibleSpans(mark) {
+    return mark.getAttribute("data-spans").split(" ").map(function (i) { return data.spans[Number(i)]; })
+      .filter(function (s) { return s && !hidden[s.technique]; });
+  }
+
+  function distinct(list) {
+    var seen = {};
+    return list.filter(function (x) { if (seen[x]) { return false; } seen[x] = true; return true; });
+  }
+
+  function closeDetails() {
+    if (selected) { selected.classList.remove("sel"); }
+    selected = null;
+    details.classList.remove("open");
+  }
+
   function show(mark) {
-    document.querySelectorAll("mark.ps.sel").forEach(function (m) { m.classList.remove("sel"); });
+    var spans = visibleSpans(mark);
+    if (spans.length === 0) { closeDetails(); return; }
+    if (selected) { selected.classList.remove("sel"); }
+    selected = mark;
     mark.classList.add("sel");
     while (details.firstChild) { details.removeChild(details.firstChild); }
-    details.appendChild(el("h2", null, "Details"));
-    mark.getAttribute("data-spans").split(" ").forEach(function (idx) {
-      var s = data.spans[Number(idx)];
-      if (!s || hidden[s.technique]) { return; }
+    var head = el("div", "head");
+    head.appendChild(el("h2", null, spans.length > 1 ? spans.length + " techniques here" : "Details"));
+    var close = el("button", "close", "Close");
+    close.type = "button";
+    close.addEventListener("click", function () { closeDetails(); mark.focus(); });
+    head.appendChild(close);
+    details.appendChild(head);
+    spans.forEach(function (s) {
       var t = data.techniques[s.technique];
       var item = el("div", "item");
       item.style.setProperty("--c", t.color);
       item.appendChild(el("strong", null, t.title));
-      item.appendChild(el("span", null, " · confidence " + Math.round(s.confidence * 100) + "%"));
+      item.appendChild(el("span", "conf", " · model confidence " + Math.round(s.confidence * 100) + "%"));
       item.appendChild(el("p", null, t.definition));
       var q = el("p"); q.appendChild(el("q", null, s.text)); item.appendChild(q);
       item.appendChild(el("p", "ex", "Example: " + t.example));
       details.appendChild(item);
     });
+    details.classList.add("open");
+  }
+
+  function paint(mark) {
+    var spans = visibleSpans(mark);
+    if (spans.length === 0) {
+      mark.classList.add("off");
+      mark.removeAttribute("tabindex");
+      mark.removeAttribute("data-abbr");
+      return;
+    }
+    var names = distinct(spans.map(function (s) { return s.technique; }));
+    var top = data.techniques[names[0]];
+    mark.classList.remove("off");
+    mark.setAttribute("tabindex", "0");
+    mark.style.setProperty("--c", top.color);
+    mark.style.setProperty("--t", top.tint);
+    mark.style.setProperty("--u", top.underline);
+    mark.classList.toggle("multi", names.length > 1);
+    if (names.length > 1) { mark.style.setProperty("--c2", data.techniques[names[1]].color); }
+    var start = Number(mark.getAttribute("data-start"));
+    var starting = distinct(spans.filter(function (s) { return s.start === start; })
+      .map(function (s) { return data.techniques[s.technique].abbr; }));
+    if (starting.length) { mark.setAttribute("data-abbr", starting.join("+")); } else { mark.removeAttribute("data-abbr"); }
   }
 
   function refresh() {
-    document.querySelectorAll("mark.ps").forEach(function (m) {
-      var visible = m.getAttribute("data-spans").split(" ").map(function (i) { return data.spans[Number(i)]; })
-        .filter(function (s) { return s && !hidden[s.technique]; });
-      if (visible.length === 0) {
-        m.classList.add("off");
-        m.removeAttribute("tabindex");
-      } else {
-        m.classList.remove("off");
-        m.setAttribute("tabindex", "0");
-        m.style.setProperty("--c", data.techniques[visible[0].technique].color);
+    marks.forEach(paint);
+    var shown = 0;
+    document.querySelectorAll(".passages li[data-tech]").forEach(function (li) {
+      li.hidden = !!hidden[li.getAttribute("data-tech")];
+      if (!li.hidden) { shown += 1; }
+    });
+    document.querySelectorAll(".ps-chart .bar[data-tech]").forEach(function (bar) {
+      bar.hidden = !!hidden[bar.getAttribute("data-tech")];
+    });
+    var count = document.getElementById("ps-count");
+    if (count) { count.textContent = String(shown); }
+    if (selected) { show(selected); }
+  }
+
+  function flash(index) {
+    var first = null;
+    marks.forEach(function (m) {
+      if (m.getAttribute("data-spans").split(" ").indexOf(String(index)) >= 0) {
+        if (!first) { first = m; }
+        m.classList.remove("flash");
+        void m.offsetWidth;  // restart the animation
+        m.classList.add("flash");
       }
     });
+    if (first) { first.scrollIntoView({ block: "center", behavior: "smooth" }); show(first); }
   }
 
   document.querySelectorAll("input.ps-toggle").forEach(function (box) {
@@ -56,10 +120,17 @@
       refresh();
     });
   });
-  document.querySelectorAll("mark.ps").forEach(function (m) {
+  marks.forEach(function (m) {
     m.addEventListener("click", function () { if (!m.classList.contains("off")) { show(m); } });
     m.addEventListener("keydown", function (ev) {
       if ((ev.key === "Enter" || ev.key === " ") && !m.classList.contains("off")) { ev.preventDefault(); show(m); }
     });
   });
+  document.querySelectorAll("a.jump[data-span]").forEach(function (a) {
+    a.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      flash(Number(a.getAttribute("data-span")));
+    });
+  });
+  document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") { closeDetails(); } });
 })();
