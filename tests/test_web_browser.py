@@ -28,10 +28,35 @@ XSS_TEXT = (
 
 
 @pytest.fixture(scope="module")
-def base_url(analyzer, tmp_path_factory):
+def server(analyzer, tmp_path_factory):
     app = make_app(analyzer, tmp_path_factory.mktemp("db") / "browser.db")
     with running_server(app) as url:
-        yield url
+        yield url, app
+
+
+@pytest.fixture(scope="module")
+def base_url(server):
+    return server[0]
+
+
+TWO_TECHNIQUES = "Stop the Invasion\n\nThe corrupt elites will flood our towns with criminals. Stop them now!\n"
+
+
+@pytest.fixture(scope="module")
+def overlap_url(server):
+    """A stored analysis with one passage under two techniques (as the model can produce), to see
+    how the page shows it."""
+    from propscan.doc import AnalysedDocument, Span
+
+    url, app = server
+    text = TWO_TECHNIQUES
+    start = text.index("The corrupt")
+    doc = AnalysedDocument(text=text, source="pasted", title="Stop the Invasion", model_version="fixture",
+                           spans=[Span(start + 4, start + 18, "Name_Calling,Labeling", 0.62),
+                                  Span(start, text.index("!") + 1, "Appeal_to_fear-prejudice", 0.41),
+                                  Span(text.index("Stop them"), text.index("!") + 1, "Slogans", 0.55)])
+    stored, _ = app.state.store.add(doc, source_kind="pasted")
+    return f"{url}/a/{stored.id}"
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +116,7 @@ def test_paste_highlight_click_toggle(page, base_url, example_text):
     page.locator(f'input.ps-toggle[value="{name}"]').check()
     assert page.locator(f'mark.ps.off[data-techs="{name}"]').count() == 0
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "result-page.png"), full_page=True)
+    shot(page, "result-page.png")
 
     # permalink reloads the same analysis; history lists it
     permalink = page.url
@@ -158,4 +182,114 @@ def test_phone_viewport_has_no_horizontal_scroll(browser, base_url, example_text
     pg = context.new_page()
     paste_and_analyse(pg, base_url, example_text)
     assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_toggle_filters_highlights_details_passages_counts_and_chart(page, base_url, example_text):
+    paste_and_analyse(page, base_url, example_text)
+    name = page.locator("mark.ps").first.get_attribute("data-techs").split()[0]
+    total = int(page.locator("#ps-count").inner_text())
+    in_list = page.locator(f'.passages li[data-tech="{name}"]').count()
+    assert in_list > 0 and page.locator(f'.ps-chart .bar[data-tech="{name}"]').is_visible()
+    page.locator("mark.ps").first.click()
+    page.locator(f'input.ps-toggle[value="{name}"]').uncheck()
+    assert page.locator(f'.passages li[data-tech="{name}"]:visible').count() == 0
+    assert not page.locator(f'.ps-chart .bar[data-tech="{name}"]').is_visible()
+    assert int(page.locator("#ps-count").inner_text()) == total - in_list
+    from propscan import techniques
+
+    assert techniques.get(name).title not in page.locator("#ps-details").inner_text()
+    shot(page, "result-toggled-off.png")
+    page.locator(f'input.ps-toggle[value="{name}"]').check()
+    assert page.locator(f'.passages li[data-tech="{name}"]:visible').count() == in_list
+    assert int(page.locator("#ps-count").inner_text()) == total
+    assert not page.console_errors
+
+
+def test_confidence_is_labelled_and_show_in_text_flashes_the_passage(page, base_url, example_text):
+    paste_and_analyse(page, base_url, example_text)
+    item = page.locator(".passages li").last
+    assert "model confidence" in item.inner_text() and "Confidence is the model" in page.locator(".passages").inner_text()
+    assert "share of the text" in page.locator(".ps-note").first.inner_text()
+    item.locator("a.jump").click()
+    index = item.get_attribute("data-span")
+    flashed = page.locator("mark.ps.flash")
+    assert flashed.count() >= 1 and index in flashed.first.get_attribute("data-spans").split()
+    page.wait_for_timeout(700)  # smooth scroll
+    box, height = flashed.first.bounding_box(), page.viewport_size["height"]
+    assert 0 <= box["y"] <= height
+    assert page.locator("#ps-details .item").count() >= 1
+
+
+def test_colour_is_not_the_only_cue(page, overlap_url):
+    from propscan import techniques
+
+    page.goto(overlap_url)
+    for mark in page.locator("mark.ps").all():
+        top = techniques.get(mark.get_attribute("data-techs").split()[0])
+        style = mark.evaluate("m => getComputedStyle(m).textDecorationStyle")
+        assert style == top.underline
+    labels = page.locator("mark.ps[data-abbr]").evaluate_all(
+        "ms => ms.map(m => getComputedStyle(m, '::before').content)")
+    assert labels and all(len(x.strip('"')) >= 2 for x in labels)
+    assert page.locator(".ps-legend .sw").first.inner_text() == techniques.TECHNIQUES[0].abbr
+
+
+def test_a_passage_with_two_techniques_shows_and_lists_both(page, overlap_url):
+    page.goto(overlap_url)
+    multi = page.locator("mark.ps.multi").first
+    assert multi.evaluate("m => getComputedStyle(m).boxShadow") not in ("", "none")  # the second stripe
+    multi.click()
+    items = page.locator("#ps-details .item strong")
+    assert items.count() == 2
+    assert set(items.all_inner_texts()) == {"Name calling / labeling", "Appeal to fear / prejudice"}
+    shot(page, "result-two-techniques.png")
+    assert not page.console_errors
+
+
+def test_phone_tap_opens_details_beside_the_tap(browser, base_url, example_text):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    pg = context.new_page()
+    paste_and_analyse(pg, base_url, example_text)
+    shot(pg, "result-phone.png")
+    mark = pg.locator("mark.ps").nth(2)
+    mark.scroll_into_view_if_needed()
+    mark.tap()
+    sheet = pg.locator("#ps-details")
+    box = sheet.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 740 + 1  # on screen, not 2,700 px below
+    assert pg.locator("#ps-details .item").first.is_visible()
+    pg.screenshot(path=str(ARTIFACTS / "result-phone-details.png"))
+    pg.locator("#ps-details button.close").tap()
+    assert "open" not in (sheet.get_attribute("class") or "")
+    assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    context.close()
+
+
+def test_delete_asks_for_confirmation(page, base_url):
+    paste_and_analyse(page, base_url, "Delete me in the browser\n\nThe outrageous, reckless scheme must end.\n")
+    result = page.url
+    page.click("#delete")
+    assert page.locator("h1").inner_text() == "Delete this analysis?"
+    page.click("text=Cancel")
+    page.wait_for_url(result)
+    page.click("#delete")
+    page.click("#confirm-delete")
+    page.wait_for_url("**/history?deleted=1")
+    assert "deleted" in page.locator("[role=status]").inner_text()
+    assert page.goto(result).status == 404
+
+
+def test_times_are_shown_in_the_readers_zone(browser, base_url, example_text):
+    context = browser.new_context(timezone_id="Asia/Tokyo", locale="en-GB")
+    pg = context.new_page()
+    paste_and_analyse(pg, base_url, example_text)
+    shown = pg.locator(".ps-meta time").first
+    iso = shown.get_attribute("datetime")
+    assert "UTC" not in shown.inner_text() and "T" not in shown.inner_text() and iso.endswith("+00:00")
     context.close()

@@ -11,6 +11,7 @@
   var details = document.getElementById("ps-details");
   var marks = Array.prototype.slice.call(document.querySelectorAll("mark.ps"));
   var selected = null;
+  var placeholder = Array.prototype.map.call(details.childNodes, function (n) { return n.cloneNode(true); });
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -33,6 +34,8 @@
     if (selected) { selected.classList.remove("sel"); }
     selected = null;
     details.classList.remove("open");
+    while (details.firstChild) { details.removeChild(details.firstChild); }
+    placeholder.forEach(function (n) { details.appendChild(n.cloneNode(true)); });
   }
 
   function show(mark) {
