@@ -93,7 +93,10 @@ def main() -> None:
                         kind = "long" if i % 4 == 3 else "example"
                         t0 = time.perf_counter()
                         try:
-                            status = http.post(url, json={"text": articles[kind]}).status_code
+                            # a line unique to the request, so each one is stored as a new row (the
+                            # server keeps one row for a text it has already analysed)
+                            text = f"{articles[kind]}\n\nRequest {i}.\n"
+                            status = http.post(url, json={"text": text}).status_code
                         except httpx.HTTPError:
                             status = -1
                         with lock:

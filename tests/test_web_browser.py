@@ -257,13 +257,17 @@ def test_phone_tap_opens_details_beside_the_tap(browser, base_url, example_text)
     pg = context.new_page()
     paste_and_analyse(pg, base_url, example_text)
     shot(pg, "result-phone.png")
-    mark = pg.locator("mark.ps").nth(2)
+    mark = pg.locator("mark.ps").nth(4)
     mark.scroll_into_view_if_needed()
+    pg.evaluate("window.scrollBy(0, -window.innerHeight + 120)")  # the passage near the bottom of the screen
     mark.tap()
     sheet = pg.locator("#ps-details")
+    pg.wait_for_timeout(100)
     box = sheet.bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= 740 + 1  # on screen, not 2,700 px below
     assert pg.locator("#ps-details .item").first.is_visible()
+    tapped = mark.bounding_box()
+    assert 0 <= tapped["y"] and tapped["y"] + tapped["height"] <= box["y"]  # the passage stays in sight above it
     pg.screenshot(path=str(ARTIFACTS / "result-phone-details.png"))
     pg.locator("#ps-details button.close").tap()
     assert "open" not in (sheet.get_attribute("class") or "")

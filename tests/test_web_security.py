@@ -184,3 +184,17 @@ def test_405_names_every_method_the_path_takes(client):
     assert set(resp.headers["allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
     resp = client.patch("/api/v1/analyses/abc")
     assert set(resp.headers["allow"].replace(" ", "").split(",")) >= {"GET", "DELETE"}
+
+
+def test_a_body_that_is_not_utf8_is_a_documented_400(client):
+    resp = client.post("/api/v1/analyses", content=b'{"text": "abc \xff def"}',
+                       headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400 and resp.json()["error"] == {"code": "malformed_json",
+                                                                "message": "request body is not JSON in UTF-8"}
+    spec = client.get("/openapi.json").json()
+    assert "malformed_json" in spec["paths"]["/api/v1/analyses"]["post"]["responses"]["400"]["description"]
+
+
+def test_nulls_are_refused_as_the_schema_says(client):
+    resp = client.post("/api/v1/analyses", json={"text": None, "url": None, "html": None})
+    assert resp.status_code == 422 and "not null" in resp.json()["error"]["message"]

@@ -19,6 +19,7 @@ from .templating import not_found_page
 
 log = logging.getLogger("propscan.web")
 
+BODY_UNREADABLE = "There was an error parsing the body"
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type", 422: "invalid_request"}
@@ -92,6 +93,8 @@ def install(app) -> None:
     async def _http(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404 and not request.url.path.startswith(("/api/", "/healthz")):
             return not_found_page(request)
+        if exc.status_code == 400 and exc.detail == BODY_UNREADABLE:  # FastAPI's words for a body it cannot decode
+            return json_error(400, "malformed_json", "request body is not JSON in UTF-8")
         message = exc.detail if isinstance(exc.detail, str) else HTTP_CODES.get(exc.status_code, "error")
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:

@@ -64,6 +64,11 @@
       details.appendChild(item);
     });
     details.classList.add("open");
+    if (window.matchMedia("(max-width: 800px)").matches) {  // a bottom sheet: keep the passage above it
+      var top = mark.getBoundingClientRect().top;
+      var sheet = details.getBoundingClientRect().top;
+      if (top > sheet - 40 || top < 0) { window.scrollBy(0, top - Math.max(16, (sheet - 40) / 3)); }
+    }
   }
 
   function paint(mark) {
