@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from .. import techniques
 from ..store.sqlite import Query as StoreQuery
+from ..store.sqlite import Summary
 from .analyses import analyse_and_store, missing, stored_or_404
 from .auth import require_key
 from .intake import Intake, from_pasted_html, from_pasted_text, from_url
@@ -90,19 +91,8 @@ class Analysis(BaseModel):
     techniques: dict[str, Explanation]
 
 
-class Summary(BaseModel):
-    id: str
-    created_at: str
-    source: str
-    source_kind: str
-    domain: str
-    title: str
-    density: float
-    n_spans: int
-
-
 class AnalysisPage(BaseModel):
-    items: list[Summary]
+    items: list[Summary]  # the store's own dataclass: the schema follows what is returned
     total: int
     limit: int
     offset: int
