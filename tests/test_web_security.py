@@ -198,3 +198,17 @@ def test_a_body_that_is_not_utf8_is_a_documented_400(client):
 def test_nulls_are_refused_as_the_schema_says(client):
     resp = client.post("/api/v1/analyses", json={"text": None, "url": None, "html": None})
     assert resp.status_code == 422 and "not null" in resp.json()["error"]["message"]
+
+
+def test_title_is_a_headline_cut_at_a_word(client):
+    """No headline: the first sentence, not the first 200 characters cut mid-word."""
+    body = ("The reckless mayor and her clueless cronies have once again decided to wreck the harbour bridge "
+            "that this town built with its own hands. Nobody asked the people. " * 3)
+    data = client.post("/api/v1/analyses", json={"text": body}, params={"store": "false"}).json()
+    assert data["title"] == body.split(". ")[0] + "."
+    run_on = "word " * 80
+    data = client.post("/api/v1/analyses", json={"text": run_on + "\n\nMore."}, params={"store": "false"}).json()
+    assert data["title"].endswith("word…") and len(data["title"]) <= 120
+    stored = client.post("/api/v1/analyses", json={"text": "Short Headline\n\n" + body}).json()
+    listed = client.get("/api/v1/analyses", params={"q": "Short Headline"}).json()["items"]
+    assert stored["title"] == "Short Headline" and listed[0]["title"] == "Short Headline"
