@@ -42,15 +42,20 @@ ERROR_TEXT = {
     403: "A write from another site: the Origin is not this server (`cross_origin`)",
     404: "No such analysis (`not_found`)",
     413: "Body or article text over the limit (`body_too_large`, `too_large`)",
-    422: "Invalid request, or an article that cannot be analysed (`invalid_request`, `invalid_input`, "
-         "`fetch_failed`, `no_article`, ...)",
+    422: "Invalid query parameter (`invalid_request`)",
     503: "The model cannot be used (`model_unavailable`)",
 }
 
 
-def errors(*codes: int) -> dict:
-    """OpenAPI entries for exactly these error statuses (400: every route checks the Host)."""
-    return {code: {"model": ErrorBody, "description": ERROR_TEXT[code]} for code in sorted({400, *codes})}
+UNUSABLE = ("Invalid request, or an article that cannot be analysed (`invalid_request`, `unknown_field`, "
+            "`missing_field`, `invalid_input`, `fetch_failed`, `no_article`)")
+
+
+def errors(*codes: int, **descriptions: str) -> dict:
+    """OpenAPI entries for exactly these error statuses (400: every route checks the Host);
+    `descriptions` (e.g. `e422=...`) words one for this operation."""
+    return {code: {"model": ErrorBody, "description": descriptions.get(f"e{code}", ERROR_TEXT[code])}
+            for code in sorted({400, *codes})}
 
 
 class SpanOut(BaseModel):
@@ -174,7 +179,7 @@ CREATED = {
                         200: {"model": Analysis, "description": "With `store=false`: analysed, not stored (`id` is "
                               "null). Otherwise: the same text was already analysed by this model; that analysis "
                               "is returned, marked `analysed_again_at`"},
-                        **errors(401, 403, 413, 422, 503)})
+                        **errors(401, 403, 413, 422, 503, e422=UNUSABLE)})
 async def create_analysis(request: Request, response: Response, body: AnalysisRequest,
                           store: Annotated[bool, Query(description="false: analyse without storing")] = True):
     require_key(request)
