@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from report import save
+from report import cpu_model, save
 
 import httpx
 
@@ -117,7 +117,7 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=30)
 
-    out = {"requests": len(results), "clients": args.clients, "seconds": round(wall, 1),
+    out = {"cpu": cpu_model(), "requests": len(results), "clients": args.clients, "seconds": round(wall, 1),
            "requests_per_s": round(len(results) / wall, 2),
            "errors": sum(1 for _, _, s in results if s != 201),
            "rss_mb": {k: round(v, 1) for k, v in rss.items()},
