@@ -18,6 +18,7 @@ from . import techniques
 from .bundle import Bundle, Settings, load_bundle
 from .decode import channel_spans, decode_spans
 from .detect import Detector, TokenScores
+from .guards import GuardOptions, Guards
 from .label import SpanLabeller
 from .segment import sentence_bounds, sentence_cover
 
@@ -113,6 +114,32 @@ def labelled_from_channels(channel_candidates: dict, settings: Settings) -> list
     return out
 
 
+def guarded(text: str, found: list[Labelled], options: GuardOptions = GuardOptions()) -> list[Labelled]:
+    """Labelled spans through the precision guards (see guards.py); spans that become the same
+    span keep the highest confidence."""
+    rules = Guards(text, options)
+    best: dict[tuple[int, int, str], float] = {}
+    for x in found:
+        fixed = rules.fix(x.start, x.end, x.technique)
+        if fixed is not None:
+            key = (*fixed, x.technique)
+            best[key] = max(x.confidence, best.get(key, 0.0))
+    return [Labelled(s, e, name, conf) for (s, e, name), conf in best.items()]
+
+
+def guarded_si(text: str, spans, options: GuardOptions = GuardOptions()) -> list[tuple[int, int]]:
+    """SI spans (start, end, ...) through the guards that need no technique, merged where they meet."""
+    rules = Guards(text, options)
+    fixed = sorted(f for f in (rules.fix(s, e) for s, e, *_ in spans) if f is not None)
+    out: list[tuple[int, int]] = []
+    for s, e in fixed:
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
 def tc_labels(probs: np.ndarray, groups: list[list[int]]) -> list[str]:
     """One technique per line; lines sharing a span get its top-k techniques in order."""
     labels = [""] * sum(len(g) for g in groups)
@@ -138,19 +165,20 @@ class Predictor:
     def score(self, texts: list[str], pause: Callable[[], None] | None = None) -> list[TokenScores]:
         return self.detector.score(texts, pause)
 
-    def si(self, scores: TokenScores) -> list[tuple[int, int]]:
+    def si(self, scores: TokenScores, guards: GuardOptions = GuardOptions()) -> list[tuple[int, int]]:
         spans = decode_spans(scores, self.settings.si_threshold, self.settings.si_extend)
         spans, _ = join_fragments(scores.text, spans, np.zeros((len(spans), 1)), self.settings.si_join_words)
-        return [(s, e) for s, e, _ in spans]
+        return guarded_si(scores.text, spans, guards)
 
-    def labelled(self, scores: TokenScores) -> list[Labelled]:
-        """Labelled spans (classifier-named and channel-read), sorted by start, end, technique."""
+    def labelled(self, scores: TokenScores, guards: GuardOptions = GuardOptions()) -> list[Labelled]:
+        """Labelled spans (classifier-named and channel-read) that pass the precision guards,
+        sorted by start, end, technique."""
         spans, probs = candidate_spans(scores, self.labeller, self.settings.label_threshold, self.settings.label_extend)
         spans, probs = join_fragments(scores.text, spans, probs, self.settings.label_join_words)
         channels = {name: channel_spans(scores, techniques.INDEX[name], th, ext)
                     for name, (th, ext) in self.settings.channels.items()}
         out = labelled_from_candidates(scores.text, spans, probs, self.settings) + labelled_from_channels(channels, self.settings)
-        return sorted(out, key=lambda x: (x.start, x.end, x.technique))
+        return sorted(guarded(scores.text, out, guards), key=lambda x: (x.start, x.end, x.technique))
 
     def classify(self, scores: TokenScores, lines: list[tuple[int, int]]) -> list[str]:
         """TC: a technique for each given (start, end), in the given order."""

@@ -14,7 +14,8 @@ import numpy as np
 from .. import techniques
 from ..bundle import Settings
 from ..evaluate.metrics import f1_from, labelled_score, si_score, tc_score
-from ..predict import join_fragments, labelled_from_candidates, labelled_from_channels, named_spans, tc_labels
+from ..predict import (guarded, guarded_si, join_fragments, labelled_from_candidates, labelled_from_channels,
+                       named_spans, tc_labels)
 from ..ptc import LabelledArticle
 from ..segment import sentence_bounds, sentence_cover
 from .cv import CHANNEL_GRID, EXTEND_GRID, GRID, candidates_key, gold_tables
@@ -39,7 +40,7 @@ def _labelled(oof: dict, settings: Settings, texts: dict) -> dict:
                                    settings.label_extend)
         channels = {name: rec["channels"][name][candidates_key(th, ext)] for name, (th, ext) in settings.channels.items()}
         found = labelled_from_candidates(texts[aid], spans, probs, settings) + labelled_from_channels(channels, settings)
-        out[aid] = [(x.technique, x.start, x.end, x.confidence) for x in found]
+        out[aid] = [(x.technique, x.start, x.end, x.confidence) for x in guarded(texts[aid], found)]
     return out
 
 
@@ -176,7 +177,7 @@ def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
 
     def si_f1(th: float, join: int, ext: float = 0.0) -> float:
         if (th, join, ext) not in si_by_th:
-            pred = {aid: [(s, e) for s, e, _ in _candidates(rec, th, texts[aid], join, ext)[0]] for aid, rec in oof.items()}
+            pred = {aid: guarded_si(texts[aid], _candidates(rec, th, texts[aid], join, ext)[0]) for aid, rec in oof.items()}
             si_by_th[(th, join, ext)] = si_score(pred, gold_si)
         return si_by_th[(th, join, ext)].f1
 

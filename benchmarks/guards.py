@@ -1,0 +1,110 @@
+"""What the precision guards change: spans a reader would distrust, and each rule's effect on F1.
+
+  python benchmarks/guards.py [--data ../shared/data] [--fold-work cv-work --fold 0]
+
+Part 1, the shipped model on the 645 SemEval-2019 hyperpartisan articles (never trained on):
+how many spans consist only of function words, numbers or punctuation, how many start or end
+with punctuation (other than a quote pair), and how many are a single word, with the guards off
+and on, plus what each rule changed.
+Part 2, with `--fold-work`: the fold's model (from `benchmarks/accuracy.py --folds K`) on that
+fold's held-out PTC articles, with the shipped settings: SI and labelled-span F1 with no guards,
+all guards, and all guards but one (the rule's own effect). Writes benchmarks/results/guards.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+from report import ROOT, cpu_model, save
+
+from propscan.bundle import load_bundle
+from propscan.guards import GuardOptions, only_function_words, trim_edges
+from propscan.predict import Predictor
+from propscan.train.adapt import hyperpartisan_texts
+
+RULES = [f.name for f in dataclasses.fields(GuardOptions)]
+
+
+def reader_view(texts: list[str], found: list[list]) -> dict:
+    """Shares a reader notices: function-word-only, punctuation-edged, single-word spans."""
+    n = sum(len(f) for f in found)
+    fw = punct = single = 0
+    for text, spans in zip(texts, found):
+        for x in spans:
+            frag = text[x.start : x.end]
+            fw += only_function_words(frag)
+            punct += trim_edges(text, x.start, x.end) != (x.start, x.end)
+            single += len(frag.split()) == 1
+    return {"spans": n, "function_word_only": fw, "punctuation_edged": punct, "single_word": single,
+            "function_word_only_pct": round(100 * fw / max(n, 1), 2),
+            "punctuation_edged_pct": round(100 * punct / max(n, 1), 2),
+            "single_word_pct": round(100 * single / max(n, 1), 1)}
+
+
+def labelled_all(predictor: Predictor, texts: list[str], options: GuardOptions) -> list[list]:
+    out = []
+    for i in range(0, len(texts), 16):
+        for scores in predictor.score(texts[i : i + 16]):
+            out.append(predictor.labelled(scores, options))
+    return out
+
+
+def hyperpartisan_part(data: Path, predictor: Predictor) -> dict:
+    texts = hyperpartisan_texts(next((data / "hyperpartisan").glob("articles-*.xml")))
+    scored = []
+    for i in range(0, len(texts), 16):
+        scored += predictor.score(texts[i : i + 16])
+    result = {"articles": len(texts)}
+    for label, options in [("guards off", GuardOptions.off()), ("guards on", GuardOptions())]:
+        result[label] = reader_view(texts, [predictor.labelled(s, options) for s in scored])
+    return result
+
+
+def fold_part(data: Path, work: Path, k: int) -> dict:
+    from propscan.evaluate.metrics import labelled_score, si_score
+    from propscan.ptc import load_corpus
+    from propscan.train.cv import fold_of, gold_tables
+
+    articles = load_corpus(data / "ptc" / "train-articles", data / "ptc" / "train-task-flc-tc.labels")
+    folds = fold_of(articles)
+    held = [a for a in articles if folds[a.id] == k]
+    bundle = load_bundle(work / f"fold{k}" / "onnx", detector_name="detector.int8.onnx")
+    bundle = dataclasses.replace(bundle, settings=load_bundle().settings)  # the shipped decoding settings
+    predictor = Predictor(bundle)
+    scores = [s for i in range(0, len(held), 16) for s in predictor.score([a.text for a in held[i : i + 16]])]
+    gold_si, gold_lab = gold_tables(held)
+    gold_si = {a.id: gold_si.get(a.id, []) for a in held}
+    gold_lab = {a.id: gold_lab.get(a.id, []) for a in held}
+
+    def measure(options: GuardOptions) -> dict:
+        si = si_score({a.id: predictor.si(sc, options) for a, sc in zip(held, scores)}, gold_si)
+        lab = labelled_score({a.id: [(x.technique, x.start, x.end) for x in predictor.labelled(sc, options)]
+                              for a, sc in zip(held, scores)}, gold_lab)[0]
+        return {"SI_F1": round(si.f1, 4), "SI_P": round(si.precision, 4), "labelled_F1": round(lab.f1, 4),
+                "labelled_P": round(lab.precision, 4)}
+
+    result = {"fold": k, "held_out_articles": len(held), "no guards": measure(GuardOptions.off()),
+              "all guards": measure(GuardOptions())}
+    for rule in RULES:
+        result[f"all but {rule}"] = measure(dataclasses.replace(GuardOptions(), **{rule: False}))
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--fold-work", type=Path, default=None)
+    ap.add_argument("--fold", type=int, default=0)
+    args = ap.parse_args()
+    predictor = Predictor()
+    result = {"model_version": predictor.bundle.version, "cpu": cpu_model(),
+              "hyperpartisan": hyperpartisan_part(args.data, predictor)}
+    if args.fold_work:
+        result["cv_fold"] = fold_part(args.data, args.fold_work, args.fold)
+    save(result, ROOT / "benchmarks" / "results" / "guards.json")
+
+
+if __name__ == "__main__":
+    main()
