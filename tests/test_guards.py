@@ -48,6 +48,9 @@ def test_rules_on_spans():
     twice = text.index("Safe streets")
     assert rules.fix(twice, twice + len("Safe streets"), "Repetition") == (twice, twice + len("Safe streets"))
     assert Guards(text, GuardOptions.off()).fix(start, start + 2, "Repetition") == (start, start + 2)
+    quoted = 'They call them "the elites" every day.'
+    q = quoted.index('"the')
+    assert quoted[slice(*Guards(quoted).fix(q, q + 12, "Loaded_Language"))] == "elites"  # no dangling quote
 
 
 def test_a_cut_expression_is_grown_to_it():

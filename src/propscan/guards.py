@@ -161,6 +161,8 @@ class Guards:
             start, end = self.grow_to_expressions(start, end)
         if opt.trim_leading_function_words and technique in WORD_LEVEL:
             start, end = trim_leading_function_words(text, start, end)
+            if opt.trim_edges:  # '"the elites"' lost its opening quote: drop the closing one too
+                start, end = trim_edges(text, start, end)
         if end <= start or (opt.drop_function_only and only_function_words(text[start:end])):
             return None
         if opt.repetition_needs_repeat and technique == "Repetition":

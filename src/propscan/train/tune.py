@@ -14,6 +14,7 @@ import numpy as np
 from .. import techniques
 from ..bundle import Settings
 from ..evaluate.metrics import f1_from, labelled_score, si_score, tc_score
+from ..guards import GuardOptions
 from ..predict import (guarded, guarded_si, join_fragments, labelled_from_candidates, labelled_from_channels,
                        named_spans, tc_labels)
 from ..ptc import LabelledArticle
@@ -33,14 +34,14 @@ def _candidates(rec: dict, threshold: float, text: str, join_words: int, extend:
     return join_fragments(text, spans, probs, join_words)
 
 
-def _labelled(oof: dict, settings: Settings, texts: dict) -> dict:
+def _labelled(oof: dict, settings: Settings, texts: dict, guards: GuardOptions = GuardOptions()) -> dict:
     out = {}
     for aid, rec in oof.items():
         spans, probs = _candidates(rec, settings.label_threshold, texts[aid], settings.label_join_words,
                                    settings.label_extend)
         channels = {name: rec["channels"][name][candidates_key(th, ext)] for name, (th, ext) in settings.channels.items()}
         found = labelled_from_candidates(texts[aid], spans, probs, settings) + labelled_from_channels(channels, settings)
-        out[aid] = [(x.technique, x.start, x.end, x.confidence) for x in guarded(texts[aid], found)]
+        out[aid] = [(x.technique, x.start, x.end, x.confidence) for x in guarded(texts[aid], found, guards)]
     return out
 
 
@@ -166,7 +167,9 @@ def _correctness(pred: dict, gold_lab: dict) -> tuple[list[float], list[int]]:
     return conf, correct
 
 
-def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
+def tune(oof: dict, articles: list[LabelledArticle], guards: GuardOptions = GuardOptions()) -> dict:
+    """Settings chosen on out-of-fold predictions, and their scores. `guards`: which precision
+    guards run on the spans (all, as in prediction; fewer to measure what one changes)."""
     arts = [a for a in articles if a.id in oof]
     gold_si, gold_lab = gold_tables(arts)
     gold_si = {a.id: gold_si.get(a.id, []) for a in arts}
@@ -177,7 +180,7 @@ def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
 
     def si_f1(th: float, join: int, ext: float = 0.0) -> float:
         if (th, join, ext) not in si_by_th:
-            pred = {aid: guarded_si(texts[aid], _candidates(rec, th, texts[aid], join, ext)[0]) for aid, rec in oof.items()}
+            pred = {aid: guarded_si(texts[aid], _candidates(rec, th, texts[aid], join, ext)[0], guards) for aid, rec in oof.items()}
             si_by_th[(th, join, ext)] = si_score(pred, gold_si)
         return si_by_th[(th, join, ext)].f1
 
@@ -186,7 +189,7 @@ def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
     si_join = max(JOIN_GRID, key=lambda j: si_f1(si_th, j, si_ext))
 
     def lab_f1(st: Settings) -> float:
-        return _score_labelled(_labelled(oof, st, texts), gold_lab)[0].f1
+        return _score_labelled(_labelled(oof, st, texts, guards), gold_lab)[0].f1
 
     # labelled: the same three steps, then the second-label threshold
     base = dict(si_threshold=si_th, si_join_words=si_join, si_extend=si_ext,
@@ -202,10 +205,10 @@ def tune(oof: dict, articles: list[LabelledArticle]) -> dict:
     settings = Settings(**base, label_threshold=th, label_join_words=join, label_extend=ext, second_label=second)
     if all("channels" in rec for rec in oof.values()):  # predictions made before channels existed have none
         _per_technique(oof, settings, texts, gold_lab)
-    raw_pred = _labelled(oof, settings, texts)
+    raw_pred = _labelled(oof, settings, texts, guards)
     conf, correct = _correctness(raw_pred, gold_lab)
     settings.calib_a, settings.calib_b = fit_platt(conf, correct)
-    pred = _labelled(oof, settings, texts)
+    pred = _labelled(oof, settings, texts, guards)
     cal_conf, cal_correct = _correctness(pred, gold_lab)
     lab, lab_per = _score_labelled(pred, gold_lab)
     # TC
