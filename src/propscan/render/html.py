@@ -30,7 +30,7 @@ def safe_json(data) -> str:
 
 # Measured by benchmarks/density.py with the shipped model (re-run it when the model changes).
 DENSITY_NOTE = ("Density is the share of the text's characters that lie inside a flagged passage, not a verdict. "
-                "Typical on news: 2–11% for mainstream articles, 9–25% for hyperpartisan ones (the middle half "
+                "Typical on news: 2–10% for mainstream articles, 8–24% for hyperpartisan ones (the middle half "
                 "of 645 articles from SemEval-2019 Task 4, measured with this model).")
 CONFIDENCE_NOTE = ("Confidence is the model's calibrated estimate that the passage uses that technique: of passages "
                    "shown at 30%, about 3 in 10 match what trained annotators marked. Low ones are shown so that "
