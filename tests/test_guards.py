@@ -63,6 +63,13 @@ def test_a_cut_expression_is_grown_to_it():
     assert rules.fix(fake, fake + 4, "Doubt") == (fake, fake + 4)  # only word-level techniques
 
 
+def test_repetition_inside_the_span_counts():
+    text = "The tunnel, the tunnel, always the tunnel. Nothing else."
+    end = text.index(".")
+    assert Guards(text).fix(0, end, "Repetition") == (0, end)
+    assert Guards(text).fix(text.index("Nothing"), len(text) - 1, "Repetition") is None
+
+
 def test_repeated_phrases_match_light_inflections():
     counts = repeated_phrases("Safe street. We demand safe streets.")
     assert counts[("safe", "street")] == 2 and words("don't stop") == ["don't", "stop"]

@@ -58,7 +58,7 @@ class GuardOptions:
 
     trim_edges: bool = True
     drop_function_only: bool = True
-    repetition_needs_repeat: bool = True
+    repetition_needs_repeat: bool = True  # the phrase recurs in the article, or a word recurs inside it
     trim_leading_function_words: bool = True
     grow_to_expressions: bool = True
 
@@ -155,6 +155,7 @@ class Guards:
     def fix(self, start: int, end: int, technique: str | None = None) -> tuple[int, int] | None:
         """The span's fixed edges, or None when it should not be shown (technique None: an SI span)."""
         text, opt = self.text, self.options
+        start, end = max(start, 0), min(end, len(text))
         if opt.trim_edges:
             start, end = trim_edges(text, start, end)
         if opt.grow_to_expressions and technique in WORD_LEVEL:
@@ -168,7 +169,8 @@ class Guards:
         if opt.repetition_needs_repeat and technique == "Repetition":
             if self._counts is None:
                 self._counts = repeated_phrases(text)
-            key = phrase_key(text[start:end])[:8]
-            if not key or self._counts[key] < 2:
+            key = phrase_key(text[start:end])
+            inner = Counter(w for w in key if w not in FUNCTION_WORDS)  # "the tunnel, the tunnel, ..."
+            if not key or (self._counts[key[:8]] < 2 and not any(n >= 2 for n in inner.values())):
                 return None
         return start, end
