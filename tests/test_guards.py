@@ -66,7 +66,7 @@ def test_a_cut_expression_is_grown_to_it():
 def test_repetition_inside_the_span_counts():
     text = "The tunnel, the tunnel, always the tunnel. Nothing else."
     end = text.index(".")
-    assert Guards(text).fix(0, end, "Repetition") == (0, end)
+    assert Guards(text).fix(0, end, "Repetition") == (4, end)  # kept, without its leading "The"
     assert Guards(text).fix(text.index("Nothing"), len(text) - 1, "Repetition") is None
 
 
