@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES
-from propscan.guards import (GuardOptions, Guards, only_function_words, phrase_key, repeated_phrases, trim_edges,
-                             words)
+from propscan.guards import GuardOptions, Guards, occurrences, only_function_words, phrase_key, trim_edges, words
 from propscan.ingest.sources import from_text
 
 ARTICLE = (FIXTURES / "guards" / "article.txt").read_text(encoding="utf-8")
@@ -71,8 +70,8 @@ def test_repetition_inside_the_span_counts():
 
 
 def test_repeated_phrases_match_light_inflections():
-    counts = repeated_phrases("Safe street. We demand safe streets.")
-    assert counts[("safe", "street")] == 2 and words("don't stop") == ["don't", "stop"]
+    keys = phrase_key("Safe street. We demand safe streets.")
+    assert occurrences(keys, ("safe", "street")) == 2 and words("don't stop") == ["don't", "stop"]
 
 
 def test_real_output_has_no_span_a_reader_would_distrust(analyzer):
@@ -86,7 +85,8 @@ def test_real_output_has_no_span_a_reader_would_distrust(analyzer):
         if s.technique in ("Loaded_Language", "Name_Calling,Labeling", "Flag-Waving"):
             assert words(fragment)[0].lower() not in {"a", "an", "the", "by", "of", "our"}, fragment
         if s.technique == "Repetition":
-            assert repeated_phrases(ARTICLE)[phrase_key(fragment)[:8]] >= 2, fragment
+            key = phrase_key(fragment)
+            assert occurrences(phrase_key(ARTICLE), key) >= 2 or max(key.count(w) for w in key) >= 2, fragment
     # the guards changed something here: the raw output had spans a reader would distrust
     bad_raw = [x for x in raw if only_function_words(ARTICLE[x.start:x.end])
                or trim_edges(ARTICLE, x.start, x.end) != (x.start, x.end)]

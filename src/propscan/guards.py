@@ -124,14 +124,10 @@ def phrase_key(fragment: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def repeated_phrases(text: str, max_len: int = 8) -> Counter:
-    """How often each phrase of 1..max_len content-bearing words occurs in the text."""
-    keys = phrase_key(text)
-    counts: Counter = Counter()
-    for n in range(1, max_len + 1):
-        for i in range(len(keys) - n + 1):
-            counts[keys[i : i + n]] += 1
-    return counts
+def occurrences(keys: tuple[str, ...], phrase: tuple[str, ...]) -> int:
+    """How often `phrase` (a phrase_key) occurs in `keys` (the text's phrase_key)."""
+    n = len(phrase)
+    return sum(1 for i in range(len(keys) - n + 1) if keys[i : i + n] == phrase) if n else 0
 
 
 class Guards:
@@ -140,7 +136,7 @@ class Guards:
     def __init__(self, text: str, options: GuardOptions = GuardOptions()):
         self.text = text
         self.options = options
-        self._counts: Counter | None = None
+        self._keys: tuple[str, ...] | None = None
         self._expressions: list[tuple[int, int]] | None = None
 
     def grow_to_expressions(self, start: int, end: int) -> tuple[int, int]:
@@ -167,10 +163,10 @@ class Guards:
         if end <= start or (opt.drop_function_only and only_function_words(text[start:end])):
             return None
         if opt.repetition_needs_repeat and technique == "Repetition":
-            if self._counts is None:
-                self._counts = repeated_phrases(text)
+            if self._keys is None:
+                self._keys = phrase_key(text)
             key = phrase_key(text[start:end])
             inner = Counter(w for w in key if w not in FUNCTION_WORDS)  # "the tunnel, the tunnel, ..."
-            if not key or (self._counts[key[:8]] < 2 and not any(n >= 2 for n in inner.values())):
+            if not key or (occurrences(self._keys, key) < 2 and not any(n >= 2 for n in inner.values())):
                 return None
         return start, end
