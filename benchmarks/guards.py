@@ -5,7 +5,7 @@
 Part 1, the shipped model on the 645 SemEval-2019 hyperpartisan articles (never trained on):
 how many spans consist only of function words, numbers or punctuation, how many start or end
 with punctuation (other than a quote pair), and how many are a single word, with the guards off
-and on, plus what each rule changed.
+and on, and the time decoding and labelling take per article either way (the encoder excluded).
 Part 2, with `--fold-work`: the fold's model (from `benchmarks/accuracy.py --folds K`) on that
 fold's held-out PTC articles: SI and labelled-span F1 with no guards, all guards, and all guards
 but one (the rule's own effect), with the shipped decoding settings and with settings re-tuned
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import time
 from pathlib import Path
 
 from report import ROOT, cpu_model, save
@@ -60,7 +61,10 @@ def hyperpartisan_part(data: Path, predictor: Predictor) -> dict:
         scored += predictor.score(texts[i : i + 16])
     result = {"articles": len(texts)}
     for label, options in [("guards off", GuardOptions.off()), ("guards on", GuardOptions())]:
-        result[label] = reader_view(texts, [predictor.labelled(s, options) for s in scored])
+        started = time.perf_counter()
+        found = [predictor.labelled(s, options) for s in scored]
+        seconds = time.perf_counter() - started
+        result[label] = {**reader_view(texts, found), "decode_ms_per_article": round(1000 * seconds / len(texts), 2)}
     return result
 
 
