@@ -151,8 +151,6 @@ def test_url_beside_html_is_kept_when_valid(client):
 
 
 def test_private_address_refusal_speaks_to_a_web_user(client, monkeypatch):
-    import propscan.web.app  # noqa: F401  (the app is built; now restrict it)
-
     monkeypatch.setattr(client.app.state.config, "limits", Limits(allow_private=False))
     resp = client.post("/api/v1/analyses", json={"url": "http://127.0.0.1:9/x"})
     assert resp.status_code == 422

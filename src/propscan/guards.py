@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 # Closed-class English words: articles, pronouns, prepositions, conjunctions, auxiliaries.
 FUNCTION_WORDS = frozenset("""
@@ -64,7 +64,7 @@ class GuardOptions:
 
     @classmethod
     def off(cls) -> GuardOptions:
-        return cls(False, False, False, False, False)
+        return cls(**{f.name: False for f in fields(cls)})
 
 
 def words(text: str) -> list[str]:
@@ -131,7 +131,7 @@ def occurrences(keys: tuple[str, ...], phrase: tuple[str, ...]) -> int:
 
 
 class Guards:
-    """The rules for one text (the phrase counts Repetition needs are made once, when first asked)."""
+    """The rules for one text (its phrase key and fixed expressions are found once, when first needed)."""
 
     def __init__(self, text: str, options: GuardOptions = GuardOptions()):
         self.text = text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import Request
@@ -23,8 +24,6 @@ def code_spans(text: str) -> Markup:
 def when(iso: str | None) -> Markup:
     """A stored UTC time, readable without JavaScript ("1 Dec 2026, 22:10 UTC"); app.js rewrites
     it in the reader's own time zone. The ISO value stays in the API and the datetime attribute."""
-    from datetime import datetime
-
     if not iso:
         return Markup("")
     try:
