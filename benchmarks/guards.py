@@ -23,7 +23,7 @@ from pathlib import Path
 from report import ROOT, cpu_model, save
 
 from propscan.bundle import load_bundle
-from propscan.guards import GuardOptions, only_function_words, trim_edges
+from propscan.guards import GuardOptions, unpaired_quote, only_function_words, trim_edges, whole_words
 from propscan.predict import Predictor
 from propscan.train.adapt import hyperpartisan_texts
 
@@ -31,18 +31,24 @@ RULES = [f.name for f in dataclasses.fields(GuardOptions)]
 
 
 def reader_view(texts: list[str], found: list[list]) -> dict:
-    """Shares a reader notices: function-word-only, punctuation-edged, single-word spans."""
+    """Shares a reader notices: function-word-only, punctuation-edged, single-word spans, spans holding
+    half a quotation, and spans whose edge falls inside a word."""
     n = sum(len(f) for f in found)
-    fw = punct = single = 0
+    fw = punct = single = half_quote = mid_word = 0
     for text, spans in zip(texts, found):
         for x in spans:
             frag = text[x.start : x.end]
             fw += only_function_words(frag)
             punct += trim_edges(text, x.start, x.end) != (x.start, x.end)
             single += len(frag.split()) == 1
+            half_quote += bool(unpaired_quote(frag))
+            mid_word += whole_words(text, x.start, x.end) != (x.start, x.end)
     return {"spans": n, "function_word_only": fw, "punctuation_edged": punct, "single_word": single,
+            "half_quotation": half_quote, "edge_inside_a_word": mid_word,
             "function_word_only_pct": round(100 * fw / max(n, 1), 2),
             "punctuation_edged_pct": round(100 * punct / max(n, 1), 2),
+            "half_quotation_pct": round(100 * half_quote / max(n, 1), 2),
+            "edge_inside_a_word_pct": round(100 * mid_word / max(n, 1), 2),
             "single_word_pct": round(100 * single / max(n, 1), 1)}
 
 

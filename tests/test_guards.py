@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES
-from propscan.guards import GuardOptions, Guards, occurrences, only_function_words, phrase_key, trim_edges, words
+from propscan.guards import (GuardOptions, Guards, balance_quotes, occurrences, only_function_words, phrase_key, trim_edges,
+                             whole_words, words)
 from propscan.ingest.sources import from_text
 
 ARTICLE = (FIXTURES / "guards" / "article.txt").read_text(encoding="utf-8")
@@ -91,3 +92,27 @@ def test_real_output_has_no_span_a_reader_would_distrust(analyzer):
     bad_raw = [x for x in raw if only_function_words(ARTICLE[x.start:x.end])
                or trim_edges(ARTICLE, x.start, x.end) != (x.start, x.end)]
     assert bad_raw and len(doc.spans) <= len(raw)
+
+
+@pytest.mark.parametrize("text, cut, kept", [
+    ('The so-called "transport experts" at City Hall', 'called "transport experts', 'so-called "transport experts"'),
+    ("He said “we will win” loudly.", "we will win” loudly", "“we will win” loudly"),
+    ('the "elite" media lies', 'elite" media', '"elite" media'),
+    ("the self-made man", "made man", "self-made man"),
+    ("It's un-American!", "American", "un-American"),
+    ('He is "a clown', "a clown", "clown"),
+    ("They call them \"the elites\" every day.", '"the elites"', "elites"),
+    ('Call it "a total disgrace. Really', 'total disgrace', "total disgrace"),
+])
+def test_spans_keep_whole_words_and_whole_quotations(text, cut, kept):
+    start = text.index(cut)
+    fixed = Guards(text).fix(start, start + len(cut), "Loaded_Language")
+    assert text[slice(*fixed)] == kept
+
+
+def test_a_quotation_too_far_to_close_is_cut_at_its_quote_mark():
+    text = 'Their "plan ' + "goes on and on " * 8 + 'here" is bad.'
+    start = text.index("Their")
+    s, e = balance_quotes(text, start, text.index("plan") + 4)
+    assert text[s:e] == "Their "
+    assert whole_words("so-called", 3, 9) == (0, 9) and whole_words("a b", 2, 3) == (2, 3)

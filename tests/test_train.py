@@ -14,7 +14,8 @@ from propscan.bundle import load_bundle
 from propscan.guards import GuardOptions
 from propscan.ptc import load_corpus
 from propscan.train.cv import CHANNEL_GRID, EXTEND_GRID, GRID, candidates_key
-from propscan.train.tune import fit_platt, tune
+from propscan.train.calibrate import fit_platt
+from propscan.train.tune import tune
 
 MINI = FIXTURES / "ptc_mini"
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from conftest import FIXTURES, run_cli
 from propscan import techniques
 from propscan.web.intake import Limits
+from propscan.store.sqlite import MIGRATIONS
 from web_helpers import BASE, make_app
 
 ARTICLE = ("Greyport's Bridge Disaster\n\nThe reckless, corrupt mayor and her band of clueless bureaucrats want to "
@@ -67,7 +68,7 @@ def assert_error(resp, status: int, code: str, words: str = ""):
 def test_healthz_names_the_model(client, analyzer):
     data = client.get("/healthz").json()
     assert data["status"] == "ok" and data["model_version"] == analyzer.model_version
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == len(MIGRATIONS) == 3
 
 
 def test_post_text_gives_the_same_analysis_as_the_cli(client):
@@ -271,7 +272,7 @@ def test_server_keeps_answering_while_it_analyses(client, example_text):
 
 
 def test_database_is_wal_and_migrates(tmp_path, analyzer):
-    from propscan.store.sqlite import MIGRATIONS, AnalysisStore
+    from propscan.store.sqlite import AnalysisStore
 
     db = tmp_path / "h.db"
     store = AnalysisStore(db)

@@ -6,6 +6,8 @@ page is saved to test-artifacts/ for a person to look at.
 
 from __future__ import annotations
 
+import json
+
 import os
 from pathlib import Path
 
@@ -92,7 +94,7 @@ def paste_and_analyse(page, base_url, text):
 
 def test_paste_highlight_click_toggle(page, base_url, example_text):
     paste_and_analyse(page, base_url, example_text)
-    marks = page.locator("mark.ps")
+    marks = page.locator("mark.ps:not(.off)")  # less certain passages are switched off at first
     assert marks.count() > 0
     first = marks.first
     techs = first.get_attribute("data-techs").split()
@@ -108,13 +110,14 @@ def test_paste_highlight_click_toggle(page, base_url, example_text):
 
     # toggling a technique off removes exactly its highlights
     name = techs[0]
-    only_this = page.locator(f'mark.ps[data-techs="{name}"]')
+    only_this = page.locator(f'mark.ps:not(.off)[data-techs="{name}"]')
     n = only_this.count()
     assert n > 0
+    off_before = page.locator(f'mark.ps.off[data-techs="{name}"]').count()
     page.locator(f'input.ps-toggle[value="{name}"]').uncheck()
-    assert page.locator(f'mark.ps.off[data-techs="{name}"]').count() == n
+    assert page.locator(f'mark.ps.off[data-techs="{name}"]').count() == n + off_before
     page.locator(f'input.ps-toggle[value="{name}"]').check()
-    assert page.locator(f'mark.ps.off[data-techs="{name}"]').count() == 0
+    assert page.locator(f'mark.ps.off[data-techs="{name}"]').count() == off_before
 
     shot(page, "result-page.png")
 
@@ -122,7 +125,7 @@ def test_paste_highlight_click_toggle(page, base_url, example_text):
     permalink = page.url
     title = page.locator("#title").inner_text()
     page.goto(permalink)
-    assert page.locator("#title").inner_text() == title and page.locator("mark.ps").count() == marks.count()
+    assert page.locator("#title").inner_text() == title and page.locator("mark.ps:not(.off)").count() == marks.count()
     page.goto(base_url + "/history")
     link = page.locator("table.history a", has_text=title[:40]).first
     assert link.is_visible()
@@ -192,11 +195,11 @@ def shot(page, name: str) -> None:
 
 def test_toggle_filters_highlights_details_passages_counts_and_chart(page, base_url, example_text):
     paste_and_analyse(page, base_url, example_text)
-    name = page.locator("mark.ps").first.get_attribute("data-techs").split()[0]
+    name = page.locator("mark.ps:not(.off)").first.get_attribute("data-techs").split()[0]
     total = int(page.locator("#ps-count").inner_text())
-    in_list = page.locator(f'.passages li[data-tech="{name}"]').count()
+    in_list = page.locator(f'.passages li[data-tech="{name}"]:visible').count()
     assert in_list > 0 and page.locator(f'.ps-chart .bar[data-tech="{name}"]').is_visible()
-    page.locator("mark.ps").first.click()
+    page.locator("mark.ps:not(.off)").first.click()
     page.locator(f'input.ps-toggle[value="{name}"]').uncheck()
     assert page.locator(f'.passages li[data-tech="{name}"]:visible').count() == 0
     assert not page.locator(f'.ps-chart .bar[data-tech="{name}"]').is_visible()
@@ -213,7 +216,7 @@ def test_toggle_filters_highlights_details_passages_counts_and_chart(page, base_
 
 def test_confidence_is_labelled_and_show_in_text_flashes_the_passage(page, base_url, example_text):
     paste_and_analyse(page, base_url, example_text)
-    item = page.locator(".passages li").last
+    item = page.locator(".passages li:visible").last
     assert "model confidence" in item.inner_text() and "Confidence is the model" in page.locator(".passages").inner_text()
     assert "share of the text" in page.locator(".ps-note").first.inner_text()
     item.locator("a.jump").click()
@@ -257,7 +260,7 @@ def test_phone_tap_opens_details_beside_the_tap(browser, base_url, example_text)
     pg = context.new_page()
     paste_and_analyse(pg, base_url, example_text)
     shot(pg, "result-phone.png")
-    mark = pg.locator("mark.ps").nth(4)
+    mark = pg.locator("mark.ps:not(.off)").last  # the last shown passage: far down the page
     mark.scroll_into_view_if_needed()
     pg.evaluate("window.scrollBy(0, -window.innerHeight + 120)")  # the passage near the bottom of the screen
     mark.tap()
@@ -297,3 +300,22 @@ def test_times_are_shown_in_the_readers_zone(browser, base_url, example_text):
     iso = shown.get_attribute("datetime")
     assert "UTC" not in shown.inner_text() and "T" not in shown.inner_text() and iso.endswith("+00:00")
     context.close()
+
+
+def test_less_certain_passages_are_hidden_until_asked_for(page, base_url, example_text):
+    paste_and_analyse(page, base_url, example_text)
+    data = json.loads(page.locator("#ps-data").text_content())
+    below = [s for s in data["spans"] if s["confidence"] < data["min_confidence"]]
+    assert below, "the example article has passages below the display threshold"
+    count = page.locator("#ps-count")
+    legend_total = lambda: sum(int(b.inner_text()) for b in page.locator(".ps-legend b[data-count]").all())  # noqa: E731
+    assert int(count.inner_text()) == legend_total() == len(data["spans"]) - len(below)
+    assert page.locator(".passages li[data-unc]:visible").count() == 0
+    page.locator("#ps-uncertain").check()
+    assert int(count.inner_text()) == legend_total() == len(data["spans"])
+    assert page.locator(".passages li[data-unc]:visible").count() == len(below)
+    assert page.locator("mark.ps.off").count() == 0
+    shot(page, "result-less-certain-shown.png")
+    page.locator("#ps-uncertain").uncheck()
+    assert int(count.inner_text()) == len(data["spans"]) - len(below)
+    assert not page.console_errors

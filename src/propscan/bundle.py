@@ -36,6 +36,14 @@ class Settings:
     label_min: dict[str, float] = field(default_factory=dict)
     # techniques the span classifier names on whole sentences (their spans grow to the sentence)
     whole_sentence: list[str] = field(default_factory=list)
+    # technique -> [a, b]: that technique's own Platt scaling (techniques not named use calib_a/b)
+    calib: dict[str, list[float]] = field(default_factory=dict)
+    # least confidence a reader is shown by default (the JSON keeps every span); chosen in CV
+    # as the lowest cut where the spans kept are right at least DISPLAY_PRECISION of the time
+    display_threshold: float = 0.0
+
+    def calibration(self, technique: str) -> tuple[float, float]:
+        return tuple(self.calib.get(technique, (self.calib_a, self.calib_b)))
 
     @classmethod
     def from_dict(cls, d: dict) -> Settings:
@@ -44,7 +52,7 @@ class Settings:
         for k, v in d.items():
             if k not in fields:
                 continue
-            if k == "channels":
+            if k in ("channels", "calib"):
                 known[k] = {str(t): [float(x) for x in pair] for t, pair in v.items()}
             elif k == "label_min":
                 known[k] = {str(t): float(x) for t, x in v.items()}

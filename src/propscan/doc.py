@@ -15,7 +15,7 @@ import numpy as np
 
 from . import techniques
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 _SPACE = re.compile(r"\s+")
 
 
@@ -45,6 +45,9 @@ class AnalysedDocument:
     model_version: str = ""
     spans: list[Span] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # readable outputs (terminal, HTML, web page) hide spans below this by default; data outputs
+    # (JSON, PTC lines) keep every span. From the model's display threshold or --min-confidence.
+    min_confidence: float = 0.0
 
     def __post_init__(self):
         for s in self.spans:
@@ -56,6 +59,13 @@ class AnalysedDocument:
     def counts(self) -> dict[str, int]:
         c = Counter(s.technique for s in self.spans)
         return {name: c[name] for name in techniques.NAMES if c[name]}
+
+    def is_shown(self, span: Span) -> bool:
+        return span.confidence >= self.min_confidence
+
+    @property
+    def shown_spans(self) -> list[Span]:
+        return [s for s in self.spans if self.is_shown(s)]
 
     @property
     def density(self) -> float:
@@ -82,6 +92,7 @@ class AnalysedDocument:
             "counts": self.counts,
             "density": self.density,
             "warnings": list(self.warnings),
+            "min_confidence": self.min_confidence,
         }
 
     @classmethod
@@ -104,4 +115,5 @@ class AnalysedDocument:
             model_version=d.get("model_version", ""),
             spans=spans,
             warnings=list(d.get("warnings", [])),
+            min_confidence=float(d.get("min_confidence", 0.0)),
         )

@@ -61,6 +61,8 @@ class GuardOptions:
     repetition_needs_repeat: bool = True  # the phrase recurs in the article, or a word recurs inside it
     trim_leading_function_words: bool = True
     grow_to_expressions: bool = True
+    whole_words: bool = True  # 'called "transport' inside 'so-called' grows to the whole compound
+    balance_quotes: bool = True  # a quote opened inside a span is closed inside it
 
     @classmethod
     def off(cls) -> GuardOptions:
@@ -80,24 +82,88 @@ def _quoted(text: str, start: int, end: int) -> bool:
     return end - 1 > start and text[start] in OPENING_QUOTES and text[end - 1] in CLOSING_QUOTES
 
 
+_WORD_CHAR = re.compile(r"[^\W_]")
+QUOTE_REACH = 80  # characters a span may grow to reach the quote mark that closes (or opens) it
+
+
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow edges that fall inside a word, or inside a hyphenated compound ('so-|called'), to it."""
+    def inside(i: int) -> bool:  # is the boundary before text[i] inside a word?
+        if i <= 0 or i >= len(text):
+            return False
+        a, b = text[i - 1], text[i]
+        if _WORD_CHAR.match(a) and _WORD_CHAR.match(b):
+            return True
+        return (a == "-" and i >= 2 and _WORD_CHAR.match(text[i - 2]) and _WORD_CHAR.match(b)) or (
+            b == "-" and i + 1 < len(text) and _WORD_CHAR.match(a) and _WORD_CHAR.match(text[i + 1]))
+
+    while inside(start):
+        start -= 1
+    while inside(end):
+        end += 1
+    return start, end
+
+
+def unpaired_quote(fragment: str) -> str:
+    """'open', 'close' or '' for the double quote marks of a fragment."""
+    curly_open, curly_close = fragment.count("“"), fragment.count("”")
+    if curly_open > curly_close:
+        return "open"
+    if curly_close > curly_open:
+        return "close"
+    straight = [i for i, ch in enumerate(fragment) if ch == '"']
+    if len(straight) % 2:  # the lone one opens when a word follows it
+        i = straight[-1]
+        return "open" if _WORD_CHAR.match(fragment[i + 1 : i + 2] or " ") else "close"
+    return ""
+
+
+def balance_quotes(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span holding half of a quotation ('so-called "transport experts') grows to the quote mark
+    that completes it, when that is near and in the same sentence; otherwise the half quote and
+    what lies beyond it is cut off, so no highlight shows a dangling quote mark."""
+    side = unpaired_quote(text[start:end])
+    if side == "open":
+        m = re.compile(r'[^"”.!?\n]{0,%d}["”]' % QUOTE_REACH).match(text, end)
+        if m:
+            return start, m.end()
+        cut = max(text.rfind('"', start, end), text.rfind("“", start, end))
+        return start, cut
+    if side == "close":
+        head = text[max(0, start - QUOTE_REACH) : start]
+        m = re.search(r'["“][^"“.!?\n]*$', head)
+        if m:
+            return start - (len(head) - m.start()), end
+        cut = max(text.find('"', start, end), text.find("”", start, end))
+        return cut + 1, end
+    return start, end
+
+
 def trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
-    """Move the edges inward past spaces and punctuation. Kept: quote marks that pair across the
-    span (a quoted phrase is marked with its quotes), a hashtag's or handle's sign, a censored
-    word's asterisks ("f***"). Other punctuation goes first, so '“quoted”.' keeps its quotes."""
-    def keep_start() -> bool:
+    """Move the edges inward past spaces and punctuation. Kept: quote marks that pair inside the
+    span (a quoted phrase is marked with its quotes; 'so-called "experts"' keeps its last one), a
+    hashtag's or handle's sign, a censored word's asterisks ("f***"). Other punctuation goes
+    first, so '“quoted”.' keeps its quotes."""
+    def word_start() -> bool:
         return text[start].isalnum() or (text[start] in "#@" and text[start + 1 : start + 2].isalnum())
 
-    def keep_end() -> bool:
+    def word_end() -> bool:
         return text[end - 1].isalnum() or (text[end - 1] == "*" and text[start:end].rstrip("*")[-1:].isalnum())
 
+    def paired_start() -> bool:
+        return text[start] in OPENING_QUOTES and unpaired_quote(text[start + 1 : end]) == "close"
+
+    def paired_end() -> bool:
+        return text[end - 1] in CLOSING_QUOTES and unpaired_quote(text[start : end - 1]) == "open"
+
     while start < end and not _quoted(text, start, end):
-        if not keep_end() and text[end - 1] not in CLOSING_QUOTES:
+        if not word_end() and text[end - 1] not in CLOSING_QUOTES:
             end -= 1
-        elif not keep_start() and text[start] not in OPENING_QUOTES:
+        elif not word_start() and text[start] not in OPENING_QUOTES:
             start += 1
-        elif not keep_end():  # a closing quote with no opening one
+        elif not (word_end() or paired_end()):  # a closing quote with no opening one
             end -= 1
-        elif not keep_start():  # an opening quote with no closing one
+        elif not (word_start() or paired_start()):  # an opening quote with no closing one
             start += 1
         else:
             break
@@ -105,10 +171,11 @@ def trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def trim_leading_function_words(text: str, start: int, end: int) -> tuple[int, int]:
-    """'by the evil, foolish law' -> 'evil, foolish law' (stops at the first content word)."""
-    for m in _WORD.finditer(text, start, end):
-        if m.group().lower() not in FUNCTION_WORDS:
-            return m.start(), end
+    """'by the evil, foolish law' -> 'evil, foolish law' (stops at the first content word, or at
+    a word that begins a compound: 'so-called')."""
+    for k, m in enumerate(_WORD.finditer(text, start, end)):
+        if m.group().lower() not in FUNCTION_WORDS or text[m.end() : m.end() + 1] == "-":
+            return (m.start() if k else start), end
     return start, end
 
 
@@ -152,14 +219,21 @@ class Guards:
         """The span's fixed edges, or None when it should not be shown (technique None: an SI span)."""
         text, opt = self.text, self.options
         start, end = max(start, 0), min(end, len(text))
+        if opt.whole_words:
+            start, end = whole_words(text, start, end)
+        if opt.balance_quotes:
+            start, end = balance_quotes(text, start, end)
         if opt.trim_edges:
             start, end = trim_edges(text, start, end)
         if opt.grow_to_expressions and technique in WORD_LEVEL:
             start, end = self.grow_to_expressions(start, end)
         if opt.trim_leading_function_words and technique in WORD_LEVEL:
+            before = start, end
             start, end = trim_leading_function_words(text, start, end)
             if opt.trim_edges:  # '"the elites"' lost its opening quote: drop the closing one too
                 start, end = trim_edges(text, start, end)
+            if opt.balance_quotes and unpaired_quote(text[start:end]):  # '“we will win” loudly' stays whole
+                start, end = before
         if end <= start or (opt.drop_function_only and only_function_words(text[start:end])):
             return None
         if opt.repetition_needs_repeat and technique == "Repetition":

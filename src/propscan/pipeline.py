@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .bundle import load_bundle
 from .doc import AnalysedDocument, Span
 from .ingest.sources import RawArticle
 from .language import detect_language
 from .predict import Predictor
+from .tiers import load_predictor
 from .segment import sentence_bounds
 
 SECTION_CHARS = 60_000
@@ -37,13 +37,16 @@ def sections(text: str, limit: int = SECTION_CHARS) -> list[tuple[int, int]]:
 class Analyzer:
     """Holds the loaded model; analyse as many articles as you like with it."""
 
-    def __init__(self, predictor: Predictor | None = None):
+    def __init__(self, predictor: Predictor | None = None, min_confidence: float | None = None):
         self.predictor = predictor or Predictor()
+        self.min_confidence = self.predictor.settings.display_threshold if min_confidence is None else min_confidence
 
     @classmethod
-    def load(cls, model: Path | str | None = None, threads: int | None = None) -> Analyzer:
-        """The model folder (default: the shipped one), checked against its hashes."""
-        return cls(Predictor(load_bundle(Path(model) if model else None), threads=threads))
+    def load(cls, model: Path | str | None = None, threads: int | None = None,
+             min_confidence: float | None = None) -> Analyzer:
+        """A tier ('fast', 'accurate') or a model folder (default: fast), checked against its hashes.
+        ``min_confidence``: what readable outputs show by default (None: the model's choice)."""
+        return cls(load_predictor(model, threads), min_confidence)
 
     @property
     def model_version(self) -> str:
@@ -70,5 +73,6 @@ class Analyzer:
                     "so results are unreliable"
                 )
             docs.append(AnalysedDocument(text=art.text, source=art.source, title=art.title, language=lang,
-                                         model_version=self.model_version, spans=found, warnings=warnings))
+                                         model_version=self.model_version, spans=found, warnings=warnings,
+                                         min_confidence=self.min_confidence))
         return docs

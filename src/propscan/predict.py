@@ -100,7 +100,7 @@ def labelled_from_candidates(text: str, spans, probs, settings: Settings) -> lis
     for name, s, e, p_span, p in named_spans(text, spans, probs, settings):
         if name in settings.channels or p < settings.label_min.get(name, 0.0):
             continue
-        conf = round(calibrate(p_span * p, settings.calib_a, settings.calib_b), 4)
+        conf = round(calibrate(p_span * p, *settings.calibration(name)), 4)
         best[(s, e, name)] = max(conf, best.get((s, e, name), 0.0))
     return [Labelled(s, e, name, conf) for (s, e, name), conf in best.items()]
 
@@ -110,7 +110,7 @@ def labelled_from_channels(channel_candidates: dict, settings: Settings) -> list
     out = []
     for name, spans in channel_candidates.items():
         for s, e, p in spans:
-            out.append(Labelled(s, e, name, round(calibrate(p, settings.calib_a, settings.calib_b), 4)))
+            out.append(Labelled(s, e, name, round(calibrate(p, *settings.calibration(name)), 4)))
     return out
 
 
@@ -156,7 +156,7 @@ class Predictor:
     def __init__(self, bundle: Bundle | None = None, threads: int | None = None):
         self.bundle = bundle or load_bundle()
         self.detector = Detector(self.bundle, threads)
-        self.labeller = SpanLabeller(self.bundle, threads)
+        self.labeller = SpanLabeller(self.bundle.span_head, threads)
 
     @property
     def settings(self) -> Settings:

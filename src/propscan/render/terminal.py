@@ -5,6 +5,8 @@ When output is not a terminal, the same information is printed as plain text.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -24,7 +26,17 @@ def _legend(doc: AnalysedDocument) -> Table:
     return table
 
 
+def hidden_note(doc: AnalysedDocument) -> str:
+    """What the display threshold hides, and how to see it."""
+    n = len(doc.spans) - len(doc.shown_spans)
+    if not n:
+        return ""
+    return (f"{n} less certain passage{'s' if n > 1 else ''} hidden (confidence below {doc.min_confidence:.0%}); "
+            "--min-confidence 0 shows every passage, and --format json lists them all.")
+
+
 def render_rich(doc: AnalysedDocument, console: Console) -> None:
+    whole, doc = doc, replace(doc, spans=doc.shown_spans)
     spans = sorted_spans(doc)
     body = Text()
     for p in pieces(doc):
@@ -37,7 +49,9 @@ def render_rich(doc: AnalysedDocument, console: Console) -> None:
     console.print(body, markup=False, highlight=False)
     console.print()
     console.print(f"source: {doc.source}   model: {doc.model_version}   spans: {len(spans)}   "
-                  f"propaganda density: {doc.density:.1%}", markup=False, highlight=False)
+                  f"propaganda density: {whole.density:.1%}", markup=False, highlight=False)
+    if hidden_note(whole):
+        console.print(hidden_note(whole), markup=False, highlight=False)
     if spans:
         console.print(_legend(doc))
         table = Table(show_edge=False)
@@ -53,10 +67,13 @@ def render_rich(doc: AnalysedDocument, console: Console) -> None:
 
 
 def render_plain(doc: AnalysedDocument) -> str:
+    whole, doc = doc, replace(doc, spans=doc.shown_spans)
     lines = [f"# {doc.title or doc.source}",
              f"source: {doc.source}",
              f"model: {doc.model_version}",
-             f"spans: {len(doc.spans)}  propaganda density: {doc.density:.1%}"]
+             f"spans: {len(doc.spans)}  propaganda density: {whole.density:.1%}"]
+    if hidden_note(whole):
+        lines.append(hidden_note(whole))
     for name, n in sorted(doc.counts.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {techniques.get(name).title}: {n}")
     lines.append("")

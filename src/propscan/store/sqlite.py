@@ -56,6 +56,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE analyses ADD COLUMN analysed_again_at TEXT;
     CREATE INDEX analyses_content ON analyses(content_key);
     """,
+    # Readable views hide spans below the display threshold the analysis was made with.
+    """
+    ALTER TABLE analyses ADD COLUMN min_confidence REAL NOT NULL DEFAULT 0;
+    """,
 )
 
 
@@ -185,9 +189,11 @@ class AnalysisStore:
             else:
                 db.execute(
                     "INSERT INTO analyses (id, created_at, fetched_at, source, source_kind, domain, title, text,"
-                    " language, model_version, density, warnings, content_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " language, model_version, density, warnings, content_key, min_confidence)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (stored.id, stored.created_at, fetched_at, doc.source, source_kind, stored.domain, doc.title,
-                     doc.text, doc.language, doc.model_version, doc.density, json.dumps(doc.warnings), key),
+                     doc.text, doc.language, doc.model_version, doc.density, json.dumps(doc.warnings), key,
+                     doc.min_confidence),
                 )
                 db.executemany(
                     'INSERT INTO spans (analysis_id, start, "end", technique, confidence) VALUES (?,?,?,?,?)',
@@ -207,7 +213,7 @@ class AnalysisStore:
                 (analysis_id,))]
         doc = AnalysedDocument(text=row["text"], source=row["source"], title=row["title"], language=row["language"],
                                model_version=row["model_version"], spans=spans,
-                               warnings=json.loads(row["warnings"]))
+                               warnings=json.loads(row["warnings"]), min_confidence=row["min_confidence"])
         return StoredAnalysis(id=row["id"], created_at=row["created_at"], fetched_at=row["fetched_at"],
                               source_kind=row["source_kind"], domain=row["domain"], doc=doc,
                               analysed_again_at=row["analysed_again_at"])

@@ -6,7 +6,6 @@ figures slightly optimistic (a handful of scalars are fitted); the model card sa
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 
 import numpy as np
@@ -19,6 +18,7 @@ from ..predict import (guarded, guarded_si, join_fragments, labelled_from_candid
                        named_spans, tc_labels)
 from ..ptc import LabelledArticle
 from ..segment import sentence_bounds, sentence_cover
+from . import calibrate
 from .cv import CHANNEL_GRID, EXTEND_GRID, GRID, candidates_key, gold_tables
 
 SECOND_LABEL_GRID = [0.25, 0.3, 0.35, 0.4, 0.5, 1.01]
@@ -127,25 +127,6 @@ def _extended(threshold: float) -> list[tuple[float, float]]:
     return [(t, e) for t in near for e in EXTEND_GRID if t - e >= 0.05]
 
 
-def fit_platt(raw: list[float], correct: list[int]) -> tuple[float, float]:
-    """Logistic regression of correctness on the log-odds of the raw confidence (Newton steps)."""
-    if len(set(correct)) < 2:
-        return 1.0, 0.0
-    x = np.array([math.log(min(max(r, 1e-6), 1 - 1e-6) / (1 - min(max(r, 1e-6), 1 - 1e-6))) for r in raw])
-    y = np.array(correct, dtype=float)
-    a, b = 1.0, 0.0
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-(a * x + b)))
-        g = np.array([np.sum((p - y) * x), np.sum(p - y)])
-        w = p * (1 - p) + 1e-9
-        h = np.array([[np.sum(w * x * x), np.sum(w * x)], [np.sum(w * x), np.sum(w)]]) + 1e-6 * np.eye(2)
-        step = np.linalg.solve(h, g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-8:
-            break
-    return float(a), float(b)
-
-
 def expected_calibration_error(conf: list[float], correct: list[int], bins: int = 10) -> float:
     conf_a, corr_a = np.array(conf), np.array(correct, dtype=float)
     ece = 0.0
@@ -156,15 +137,18 @@ def expected_calibration_error(conf: list[float], correct: list[int], bins: int 
     return float(ece)
 
 
-def _correctness(pred: dict, gold_lab: dict) -> tuple[list[float], list[int]]:
-    """A labelled span is correct when it overlaps a gold span of the same technique."""
-    conf, correct = [], []
+def _correctness(pred: dict, gold_lab: dict) -> tuple[list[float], list[int], list[str], list[str]]:
+    """Each labelled span's confidence, whether it is right (it overlaps a gold span of the same
+    technique), its technique and its article."""
+    conf, correct, names, groups = [], [], [], []
     for aid, spans in pred.items():
         gold = gold_lab.get(aid, [])
         for t, s, e, c in spans:
             conf.append(c)
             correct.append(int(any(gt == t and min(e, ge) > max(s, gs) for gt, gs, ge in gold)))
-    return conf, correct
+            names.append(t)
+            groups.append(aid)
+    return conf, correct, names, groups
 
 
 def tune(oof: dict, articles: list[LabelledArticle], guards: GuardOptions = GuardOptions()) -> dict:
@@ -206,10 +190,13 @@ def tune(oof: dict, articles: list[LabelledArticle], guards: GuardOptions = Guar
     if all("channels" in rec for rec in oof.values()):  # predictions made before channels existed have none
         _per_technique(oof, settings, texts, gold_lab)
     raw_pred = _labelled(oof, settings, texts, guards)
-    conf, correct = _correctness(raw_pred, gold_lab)
-    settings.calib_a, settings.calib_b = fit_platt(conf, correct)
+    conf, correct, names, groups = _correctness(raw_pred, gold_lab)
+    (settings.calib_a, settings.calib_b), settings.calib = calibrate.fit_per_technique(conf, correct, names)
+    held_conf = calibrate.cross_fitted(conf, correct, names, groups)
+    shown = calibrate.display_threshold(held_conf, correct)
+    settings.display_threshold = shown["threshold"]
     pred = _labelled(oof, settings, texts, guards)
-    cal_conf, cal_correct = _correctness(pred, gold_lab)
+    cal_conf, cal_correct, *_ = _correctness(pred, gold_lab)
     lab, lab_per = _score_labelled(pred, gold_lab)
     # TC
     lines = [(a.id, s, e, t) for a in arts for t, s, e in a.spans]
@@ -240,5 +227,8 @@ def tune(oof: dict, articles: list[LabelledArticle], guards: GuardOptions = Guar
         "calibration": {
             "ece_before": expected_calibration_error(conf, correct),
             "ece_after": expected_calibration_error(cal_conf, cal_correct),
+            "ece_cross_fitted": expected_calibration_error(held_conf, correct),
+            "reliability_cross_fitted": calibrate.reliability(held_conf, correct),
+            "display": shown,
         },
     }

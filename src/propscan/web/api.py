@@ -93,6 +93,7 @@ class Analysis(BaseModel):
     counts: dict[str, int]
     density: float = Field(ge=0, le=1, description="Share of non-space characters inside a flagged passage.")
     warnings: list[str]
+    min_confidence: float = Field(ge=0, le=1, description="Readable views hide spans below this confidence by default; `spans` lists them all.")
     techniques: dict[str, Explanation]
 
 

@@ -41,7 +41,7 @@ def create_app(config: ServerConfig, analyzer=None) -> FastAPI:
         if analyzer is None:
             from ..pipeline import Analyzer
 
-            analyzer = Analyzer.load(config.model, config.threads)
+            analyzer = Analyzer.load(config.model, config.threads, config.min_confidence)
         app.state.analyzer = analyzer
         app.state.queue = InferenceQueue(analyzer)
         try:

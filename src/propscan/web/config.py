@@ -37,6 +37,7 @@ class ServerConfig:
     api_key: str | None = None
     max_body: int = 5 * 1024 * 1024
     limits: Limits = field(default_factory=Limits)
-    model: Path | None = None
+    model: str | Path | None = None  # a tier or a model folder
+    min_confidence: float | None = None  # None: the model's display threshold
     threads: int | None = None
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS

@@ -8,6 +8,8 @@
   if (!blob) { return; }
   var data = JSON.parse(blob.textContent);
   var hidden = {};
+  var showUncertain = false;
+  var uncertainBox = document.getElementById("ps-uncertain");
   var details = document.getElementById("ps-details");
   var marks = Array.prototype.slice.call(document.querySelectorAll("mark.ps"));
   var selected = null;
@@ -22,8 +24,10 @@
 
   function visibleSpans(mark) {
     return mark.getAttribute("data-spans").split(" ").map(function (i) { return data.spans[Number(i)]; })
-      .filter(function (s) { return s && !hidden[s.technique]; });
+      .filter(function (s) { return s && !hidden[s.technique] && certainEnough(s); });
   }
+
+  function certainEnough(s) { return showUncertain || s.confidence >= (data.min_confidence || 0); }
 
   function distinct(list) {
     var seen = {};
@@ -98,11 +102,20 @@
     marks.forEach(paint);
     var shown = 0;
     document.querySelectorAll(".passages li[data-tech]").forEach(function (li) {
-      li.hidden = !!hidden[li.getAttribute("data-tech")];
+      li.hidden = !!hidden[li.getAttribute("data-tech")] || (li.hasAttribute("data-unc") && !showUncertain);
       if (!li.hidden) { shown += 1; }
     });
+    var counts = {};
+    data.spans.forEach(function (s) { if (certainEnough(s)) { counts[s.technique] = (counts[s.technique] || 0) + 1; } });
+    document.querySelectorAll(".ps-legend b[data-count]").forEach(function (b) {
+      b.textContent = String(counts[b.getAttribute("data-count")] || 0);
+    });
+    var most = Math.max.apply(null, Object.keys(counts).map(function (k) { return counts[k]; }).concat([1]));
     document.querySelectorAll(".ps-chart .bar[data-tech]").forEach(function (bar) {
+      var n = counts[bar.getAttribute("data-tech")] || 0;
       bar.hidden = !!hidden[bar.getAttribute("data-tech")];
+      bar.querySelector(".n").textContent = String(n);
+      bar.querySelector(".fill").style.width = (100 * n / most).toFixed(1) + "%";
     });
     var count = document.getElementById("ps-count");
     if (count) { count.textContent = String(shown); }
@@ -122,6 +135,9 @@
     if (first) { first.scrollIntoView({ block: "center", behavior: "smooth" }); show(first); }
   }
 
+  if (uncertainBox) {
+    uncertainBox.addEventListener("change", function () { showUncertain = uncertainBox.checked; refresh(); });
+  }
   document.querySelectorAll("input.ps-toggle").forEach(function (box) {
     box.addEventListener("change", function () {
       hidden[box.value] = !box.checked;
