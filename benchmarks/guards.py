@@ -74,7 +74,7 @@ def hyperpartisan_part(data: Path, predictor: Predictor) -> dict:
     return result
 
 
-def fold_part(data: Path, work: Path, k: int) -> dict:
+def fold_part(data: Path, work: Path, k: int, retune: bool = True) -> dict:
     from propscan.evaluate.metrics import labelled_score, si_score
     from propscan.ptc import load_corpus
     from propscan.train.cv import fold_of, gold_tables
@@ -101,7 +101,8 @@ def fold_part(data: Path, work: Path, k: int) -> dict:
         "no guards": measure(GuardOptions.off()), "all guards": measure(GuardOptions())}}
     for rule in RULES:
         result["shipped settings"][f"all but {rule}"] = measure(dataclasses.replace(GuardOptions(), **{rule: False}))
-    result["tuned on the fold"] = tuned_part(work, articles)
+    if retune:
+        result["tuned on the fold"] = tuned_part(work, articles)
     return result
 
 
@@ -127,12 +128,13 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--fold-work", type=Path, default=None)
     ap.add_argument("--fold", type=int, default=0)
+    ap.add_argument("--no-retune", action="store_true", help="skip re-tuning the fold for each rule (minutes each)")
     args = ap.parse_args()
     predictor = Predictor()
     result = {"model_version": predictor.bundle.version, "cpu": cpu_model(),
               "hyperpartisan": hyperpartisan_part(args.data, predictor)}
     if args.fold_work:
-        result["cv_fold"] = fold_part(args.data, args.fold_work, args.fold)
+        result["cv_fold"] = fold_part(args.data, args.fold_work, args.fold, retune=not args.no_retune)
     save(result, ROOT / "benchmarks" / "results" / "guards.json")
 
 

@@ -42,7 +42,7 @@ def count_tokens(texts: list[str]) -> int:
     return sum(len(encode(tok, t).ids) for t in texts)
 
 
-def encoder_seconds(texts: list[str]) -> float:
+def encoder_seconds(texts: list[str], graph: Path | None = None, threads: int = 1) -> float:
     """Seconds ONNX Runtime alone takes to encode every window of the corpus on one thread.
 
     Everything else `predict` does (starting workers, tokenizing, decoding, the span classifier)
@@ -53,7 +53,8 @@ def encoder_seconds(texts: list[str]) -> float:
     from propscan.encoding import encode
     from propscan.segment import windows_for
 
-    detector = Detector(load_bundle(), threads=1)
+    bundle = load_bundle(graph.parent, detector_name=graph.name) if graph else load_bundle()
+    detector = Detector(bundle, threads=threads)
     rows = []
     for text in texts:
         enc = encode(detector.tokenizer, text)
@@ -100,29 +101,49 @@ def main() -> None:
     ap.add_argument("--weights", type=Path, default=ROOT / "train-work/weights.safetensors",
                     help="torch weights of the shipped model (written by `propscan train --work`)")
     ap.add_argument("--skip-torch", action="store_true")
+    ap.add_argument("--model", default="fast", help="the tier (or model folder) predict and analyze run")
+    ap.add_argument("--limit", type=int, default=None, help="the first N articles only")
+    ap.add_argument("--compare-graphs", type=Path, default=None,
+                    help="a folder with detector.int8.onnx and detector.fp32.onnx (a CV fold's): time both")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/speed.json")
     args = ap.parse_args()
     if not args.articles.is_dir():
         raise SystemExit(f"{args.articles} not found (needs ../shared/data/ptc)")
-    texts = [p.read_text(encoding="utf-8") for p in sorted(args.articles.glob("article*.txt"))]
+    paths = sorted(args.articles.glob("article*.txt"))[: args.limit]
+    texts = [p.read_text(encoding="utf-8") for p in paths]
     tokens = count_tokens(texts)
+    folder = args.articles
+    if args.limit:
+        import shutil
+        import tempfile
 
-    result = {"articles": len(texts), "tokens": tokens, "cpu_cores": os.cpu_count(), "cpu": cpu_model()}
+        folder = Path(tempfile.mkdtemp(prefix="propscan-speed-"))
+        for p in paths:
+            shutil.copy(p, folder / p.name)
+
+    result = {"model": args.model, "articles": len(texts), "tokens": tokens, "cpu_cores": os.cpu_count(), "cpu": cpu_model()}
     runs = {"predict": [], "predict_one_process": ["--workers", "1"]}
     for name, extra in runs.items():
-        wall, peak_mb, _ = measured(propscan_cmd() + ["predict", str(args.articles), "--format", "ptc", *extra])
+        wall, peak_mb, _ = measured(propscan_cmd() + ["predict", str(folder), "--format", "ptc", "--model", args.model, *extra])
         result |= {f"{name}_seconds": round(wall, 2), f"{name}_articles_per_s": round(len(texts) / wall, 2),
                    f"{name}_tokens_per_s": round(tokens / wall), f"{name}_peak_rss_mb": round(peak_mb, 1)}
     colds = []
     for _ in range(5):
-        t, _, _ = measured(propscan_cmd() + ["analyze", str(ROOT / "examples/article.txt"), "--format", "json"])
+        t, _, _ = measured(propscan_cmd() + ["analyze", str(ROOT / "examples/article.txt"), "--format", "json",
+                                             "--model", args.model])
         colds.append(t)
     result["cold_start_s_median"] = round(statistics.median(colds), 3)
     result["cold_start_s_all"] = [round(c, 3) for c in colds]
-    encoder = encoder_seconds(texts)
-    result["encoder_only_one_thread_seconds"] = round(encoder, 2)
-    result["encoder_only_one_thread_tokens_per_s"] = round(tokens / encoder)
-    if not args.skip_torch:
+    result["articles_per_s_at_800_tokens"] = round(result["predict_one_process_tokens_per_s"] / 800, 2)
+    if args.model == "fast":
+        encoder = encoder_seconds(texts)
+        result["encoder_only_one_thread_seconds"] = round(encoder, 2)
+        result["encoder_only_one_thread_tokens_per_s"] = round(tokens / encoder)
+    if args.compare_graphs:
+        for variant in ("int8", "fp32"):
+            secs = encoder_seconds(texts, args.compare_graphs / f"detector.{variant}.onnx", threads=2)
+            result[f"encoder_{variant}_two_threads_tokens_per_s"] = round(tokens / secs)
+    if not args.skip_torch and args.model == "fast":
         if not args.weights.is_file():
             raise SystemExit(f"{args.weights} not found: run `propscan train --work train-work` first, or --skip-torch")
         secs = torch_pipeline(texts, args.weights)

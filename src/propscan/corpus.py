@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .bundle import load_bundle
+from .tiers import load_predictor
 from .predict import Labelled, Predictor
 from .ptc import read_article_text
 from .workers import chunked, map_with_model, threads_per_worker
@@ -42,8 +42,8 @@ def predict_articles(predictor: Predictor, items: list[tuple[str, Path, list[tup
     return out
 
 
-def _load(model: Path | None, threads: int) -> Predictor:
-    return Predictor(load_bundle(model), threads=threads)
+def _load(model: str | Path | None, threads: int) -> Predictor:
+    return load_predictor(model, threads)
 
 
 def predict_corpus(found: list[tuple[str, Path]], tc_spans: dict[str, list[tuple[int, int]]] | None = None, *,

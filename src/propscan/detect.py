@@ -32,6 +32,7 @@ class TokenScores:
     bio: np.ndarray  # (n_tokens, 3) probabilities of O, B, I
     tech: np.ndarray  # (n_tokens, 14) per-technique token probabilities
     hidden: list[np.ndarray]  # per window: (len + 2, 384), [CLS] first
+    extra: list[np.ndarray] | None = None  # the accurate tier's base-encoder states, laid out as hidden
 
     @property
     def inside(self) -> np.ndarray:

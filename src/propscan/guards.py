@@ -59,7 +59,7 @@ class GuardOptions:
     trim_edges: bool = True
     drop_function_only: bool = True
     repetition_needs_repeat: bool = True  # the phrase recurs in the article, or a word recurs inside it
-    trim_leading_function_words: bool = True
+    trim_leading_function_words: bool = True  # and trailing ones of any technique: 'band of' -> 'band'
     grow_to_expressions: bool = True
     whole_words: bool = True  # 'called "transport' inside 'so-called' grows to the whole compound
     balance_quotes: bool = True  # a quote opened inside a span is closed inside it
@@ -179,6 +179,23 @@ def trim_leading_function_words(text: str, start: int, end: int) -> tuple[int, i
     return start, end
 
 
+def trim_trailing_function_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """'true patriot of this' -> 'true patriot' (stops at the last content word, or at a word that
+    ends a compound: 'so-called')."""
+    found = list(_WORD.finditer(text, start, end))
+    for k in range(len(found) - 1, -1, -1):
+        m = found[k]
+        if m.group().lower() not in FUNCTION_WORDS or text[m.start() - 1 : m.start()] == "-":
+            return start, (m.end() if k < len(found) - 1 else end)
+    return start, end
+
+
+def ends_sentence(text: str, end: int) -> bool:
+    """Nothing but closing punctuation or a line end follows before the next sentence."""
+    rest = text[end : end + 4].lstrip(" ")
+    return not rest or rest[0] in ".!?…\n\"”’)"
+
+
 def phrase_key(fragment: str) -> tuple[str, ...]:
     """Lower-cased words with a light plural/verb ending stripped: 'Safe streets' ~ 'safe street'."""
     out = []
@@ -227,9 +244,12 @@ class Guards:
             start, end = trim_edges(text, start, end)
         if opt.grow_to_expressions and technique in WORD_LEVEL:
             start, end = self.grow_to_expressions(start, end)
-        if opt.trim_leading_function_words and technique in WORD_LEVEL:
+        if opt.trim_leading_function_words and technique is not None:
             before = start, end
-            start, end = trim_leading_function_words(text, start, end)
+            if technique in WORD_LEVEL:  # a sentence-level span may open with "The" or "If"
+                start, end = trim_leading_function_words(text, start, end)
+            if not ends_sentence(text, end):  # "What are they hiding from us?" keeps "from us"
+                start, end = trim_trailing_function_words(text, start, end)  # none ends on "of our"
             if opt.trim_edges:  # '"the elites"' lost its opening quote: drop the closing one too
                 start, end = trim_edges(text, start, end)
             if opt.balance_quotes and unpaired_quote(text[start:end]):  # '“we will win” loudly' stays whole

@@ -9,6 +9,7 @@ from .. import techniques
 from ..corpus import tc_labels_in_order
 from ..errors import InputError
 from ..ptc import list_articles, read_labels
+from ..tiers import model_version
 from ..workers import default_workers
 from .metrics import labelled_score, si_score, tc_score
 
@@ -36,7 +37,7 @@ def _report(si=None, tc=None, lab=None) -> dict:
     return out
 
 
-def evaluate_model(articles_dir: Path, gold_path: Path, model: Path | None = None) -> dict:
+def evaluate_model(articles_dir: Path, gold_path: Path, model: str | Path | None = None) -> dict:
     gold_si, gold_lab, lines = _gold(gold_path)
     # Every article counts, including those without gold spans (predictions there are errors).
     found = list_articles(articles_dir) if articles_dir.is_dir() else []
@@ -56,7 +57,7 @@ def evaluate_model(articles_dir: Path, gold_path: Path, model: Path | None = Non
         si=si_score(pred_si, {a: gold_si.get(a, []) for a in ids}),
         tc=tc_score(kept, tc_pred),
         lab=labelled_score(pred_lab, {a: gold_lab.get(a, []) for a in ids}),
-    ) | {"articles": len(ids)}
+    ) | {"articles": len(ids), "model_version": model_version(model)}
 
 
 def evaluate_files(gold_path: Path, pred_path: Path, task: str) -> dict:
@@ -89,7 +90,7 @@ def evaluate_files(gold_path: Path, pred_path: Path, task: str) -> dict:
 def format_report(report: dict) -> str:
     out = []
     if "articles" in report:
-        out.append(f"articles: {report['articles']}")
+        out.append(f"articles: {report['articles']}" + (f"  model: {report['model_version']}" if "model_version" in report else ""))
     if "si" in report:
         si = report["si"]
         out.append(f"SI        F1 {si['f1']:.4f}  P {si['precision']:.4f}  R {si['recall']:.4f}")

@@ -50,25 +50,30 @@ def out_of_fold(predictor: Predictor, articles: list[LabelledArticle], chunk: in
     for i in range(0, len(articles), chunk):
         part = articles[i : i + chunk]
         for art, scores in zip(part, predictor.score([a.text for a in part])):
-            per_threshold = {}
-            for th, ext in ((th, ext) for th in GRID for ext in EXTEND_GRID if th - ext >= 0.05):
-                spans, probs = candidate_spans(scores, predictor.labeller, th, ext)
-                per_threshold[candidates_key(th, ext)] = [
-                    [s, e, round(p, 5), [round(float(x), 5) for x in row]] for (s, e, p), row in zip(spans, probs)
-                ]
-            channels = {
-                name: {candidates_key(th, ext): [[s, e, round(p, 5)] for s, e, p in channel_spans(scores, k, th, ext)]
-                       for th, ext in CHANNEL_GRID}
-                for k, name in enumerate(techniques.NAMES)
-            }
-            groups = sorted({(s, e) for _, s, e in art.spans})
-            tc_probs = predictor.labeller.probabilities(scores, groups)
-            result[art.id] = {
-                "candidates": per_threshold,
-                "channels": channels,
-                "tc": [[s, e, [round(float(x), 5) for x in row]] for (s, e), row in zip(groups, tc_probs)],
-            }
+            result[art.id] = oof_record(art, scores, predictor.labeller)
     return result
+
+
+def oof_record(art: LabelledArticle, scores, labeller) -> dict:
+    """One held-out article's candidates at every threshold, its channels and its TC rows."""
+    per_threshold = {}
+    for th, ext in ((th, ext) for th in GRID for ext in EXTEND_GRID if th - ext >= 0.05):
+        spans, probs = candidate_spans(scores, labeller, th, ext)
+        per_threshold[candidates_key(th, ext)] = [
+            [s, e, round(p, 5), [round(float(x), 5) for x in row]] for (s, e, p), row in zip(spans, probs)
+        ]
+    channels = {
+        name: {candidates_key(th, ext): [[s, e, round(p, 5)] for s, e, p in channel_spans(scores, k, th, ext)]
+               for th, ext in CHANNEL_GRID}
+        for k, name in enumerate(techniques.NAMES)
+    }
+    groups = sorted({(s, e) for _, s, e in art.spans})
+    tc_probs = labeller.probabilities(scores, groups)
+    return {
+        "candidates": per_threshold,
+        "channels": channels,
+        "tc": [[s, e, [round(float(x), 5) for x in row]] for (s, e), row in zip(groups, tc_probs)],
+    }
 
 
 def run_fold(k: int, articles: list[LabelledArticle], run_dir: Path, cfg: TrainConfig) -> None:

@@ -58,6 +58,15 @@ def labelled_with(oof: dict, settings: Settings, articles: list[LabelledArticle]
     return _score_labelled(pred, {a.id: gold.get(a.id, []) for a in arts})[0]
 
 
+def si_with(oof: dict, settings: Settings, articles: list[LabelledArticle]):
+    """SI score of fixed settings on out-of-fold predictions (see labelled_with)."""
+    arts = [a for a in articles if a.id in oof]
+    gold = gold_tables(arts)[0]
+    pred = {a.id: guarded_si(a.text, _candidates(oof[a.id], settings.si_threshold, a.text, settings.si_join_words,
+                                                 settings.si_extend)[0]) for a in arts}
+    return si_score(pred, {a.id: gold.get(a.id, []) for a in arts})
+
+
 def _per_technique(oof: dict, settings: Settings, texts: dict, gold_lab: dict) -> None:
     """Choose, technique by technique, where its labelled spans come from: the span classifier
     (naming it only above a minimum probability) or the technique's own token channel (at a

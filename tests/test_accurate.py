@@ -1,0 +1,221 @@
+"""The accurate tier: weights unpacked from split pieces, verified by sha256, cached atomically,
+selected with --model in every command. Runs on a tiny MPNet-shaped model of our own (through
+the same code as the real one); the real base runs too where its extra is installed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from accurate_helpers import base_from, make_tiny_base, make_tiny_bundle, register  # noqa: E402
+from conftest import FIXTURES, ROOT, run_cli  # noqa: E402
+from propscan.accurate import base as bases  # noqa: E402
+from propscan.errors import ModelError  # noqa: E402
+
+ARTICLE = str(ROOT / "examples" / "article.txt")
+MINI = FIXTURES / "ptc_mini"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tiny")
+    spec = make_tiny_base(root)
+    bundle = make_tiny_bundle(spec, root / "bundle")
+    return spec, bundle
+
+
+@pytest.fixture()
+def cache(tmp_path, monkeypatch, tiny):
+    monkeypatch.setenv("PROPSCAN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setitem(bases.KNOWN_BASES, tiny[0]["name"], base_from(tiny[0]))
+    return tmp_path / "cache"
+
+
+def _built(cache: Path) -> list[Path]:
+    return sorted(p for p in cache.iterdir()) if cache.is_dir() else []
+
+
+def test_analyze_with_the_accurate_tier_builds_the_cache_once_and_names_the_tier(tiny, cache):
+    _, bundle = tiny
+    first = run_cli("analyze", ARTICLE, "--model", str(bundle), "--format", "json")
+    assert first.code == 0, first.err
+    doc = json.loads(first.out)
+    assert doc["model_version"] == "accurate-tiny-test"
+    assert all(doc["text"][s["start"]:s["end"]] == s["text"] for s in doc["spans"])
+    built = _built(cache)
+    assert len(built) == 1 and (built[0] / bases.COMPLETE).is_file() and "building" in first.err
+    again = run_cli("analyze", ARTICLE, "--model", str(bundle), "--format", "json")
+    assert again.code == 0 and "building" not in again.err  # the cache is reused
+    assert json.loads(again.out) == doc  # and gives the same result
+
+
+def test_the_blend_changes_what_the_fast_tier_finds(tiny, cache, tmp_path):
+    spec, _ = tiny
+    only_base = make_tiny_bundle(spec, tmp_path / "only-base", blend=1.0)
+    fast = json.loads(run_cli("analyze", ARTICLE, "--model", "fast", "--format", "json").out)
+    acc = json.loads(run_cli("analyze", ARTICLE, "--model", str(only_base), "--format", "json").out)
+    assert fast["model_version"] != acc["model_version"]
+    assert [(s["start"], s["end"]) for s in fast["spans"]] != [(s["start"], s["end"]) for s in acc["spans"]]
+
+
+def test_every_command_takes_the_tier(tiny, cache, tmp_path):
+    _, bundle = tiny
+    fast = run_cli("predict", str(MINI / "train-articles"))
+    acc = run_cli("predict", str(MINI / "train-articles"), "--model", str(bundle), "--workers", "1")
+    assert fast.code == acc.code == 0 and acc.out.strip()
+    scores = run_cli("evaluate", "--articles", str(MINI / "train-articles"), "--gold", str(MINI / "train-task-flc-tc.labels"),
+                     "--model", str(bundle), "--json")
+    assert scores.code == 0 and json.loads(scores.out)["model_version"] == "accurate-tiny-test"
+    out = tmp_path / "batch"
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "a1", "text": Path(ARTICLE).read_text()}) + "\n")
+    batch = run_cli("batch", str(feed), "--out", str(out), "--model", str(bundle), "--workers", "1", "-q")
+    assert batch.code == 0, batch.err
+    import pyarrow.dataset as ds
+
+    rows = ds.dataset(out / "documents", format="parquet").to_table().to_pylist()
+    assert rows and rows[0]["model_version"] == "accurate-tiny-test"
+
+    from fastapi.testclient import TestClient
+
+    from propscan.web.app import create_app
+    from propscan.web.config import ServerConfig
+
+    with TestClient(create_app(ServerConfig(db=tmp_path / "web.db", model=str(bundle))), base_url="http://127.0.0.1") as client:
+        assert client.get("/healthz").json()["model_version"] == "accurate-tiny-test"
+
+
+def test_accurate_without_its_extra_names_the_pip_command(monkeypatch, tmp_path):
+    monkeypatch.setenv("PROPSCAN_CACHE", str(tmp_path / "cache"))
+    missing = bases.Base(name=bases.MPNET.name, sha256=bases.MPNET.sha256,
+                         packages=tuple(f"propscan-no-such-part-{k}" for k in range(1, 6)), piece=bases.MPNET.piece,
+                         weights=bases.MPNET.weights, tokenizer=bases.MPNET.tokenizer)
+    monkeypatch.setitem(bases.KNOWN_BASES, bases.MPNET.name, missing)
+    monkeypatch.setattr(bases, "MPNET", missing)
+    r = run_cli("analyze", ARTICLE, "--model", "accurate")
+    assert r.code == 3 and "pip install 'propscan[accurate]'" in r.err
+    assert len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
+    assert _built(tmp_path / "cache") == []
+
+
+@pytest.mark.parametrize("damage, words", [
+    ("flip", "do not match their sha256"),
+    ("truncate", "damaged or incomplete"),
+    ("remove", "is missing"),
+])
+def test_damaged_pieces_are_refused_and_nothing_is_cached(tiny, cache, tmp_path, damage, words):
+    spec, bundle = tiny
+    pieces = tmp_path / "pieces"
+    pieces.mkdir()
+    for p in Path(spec["folder"]).iterdir():
+        (pieces / p.name).write_bytes(p.read_bytes())
+    target = pieces / "tiny.zip.003"
+    if damage == "flip":  # one byte of stored data, CRC fixed up: only the hash can tell
+        _flip_stored_byte(spec, pieces)
+    elif damage == "truncate":
+        target.write_bytes(target.read_bytes()[:1000])
+    else:
+        target.unlink()
+    bases.KNOWN_BASES[spec["name"]] = base_from({**spec, "folder": str(pieces)})
+    r = run_cli("analyze", ARTICLE, "--model", str(bundle))
+    assert r.code == 3 and words in r.err and "Traceback" not in r.err, r.err
+    assert [p for p in _built(cache) if not p.name.startswith(".")] == []
+    assert not any(p.name.startswith(".partial") for p in _built(cache))
+
+
+def _flip_stored_byte(spec: dict, pieces: Path) -> None:
+    """Rewrite the zip with one changed byte in the weights but a valid CRC, then split it again."""
+    import zipfile
+
+    data = bytearray((Path(spec["model_dir"]) / "model.safetensors").read_bytes())
+    data[-10] ^= 0xFF
+    archive = pieces / "tiny.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("tiny/model.safetensors", bytes(data))
+        z.writestr("tiny/tokenizer.json", (Path(spec["model_dir"]) / "tokenizer.json").read_bytes())
+    whole = archive.read_bytes()
+    archive.unlink()
+    step = len(whole) // 5 + 1
+    for k in range(5):
+        (pieces / f"tiny.zip.{k + 1:03d}").write_bytes(whole[k * step : (k + 1) * step])
+
+
+KILLED_BUILD = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from accurate_helpers import base_from
+from propscan.accurate import base as bases
+spec = json.loads({spec!r})
+marker = Path({marker!r})
+def report(done, total):
+    marker.write_text(str(done))
+    time.sleep(60)  # killed here, half-way through writing the weights
+bases.build(base_from(spec), Path({graph!r}), Path({root!r}), report)
+"""
+
+
+def test_a_build_killed_half_way_is_never_loaded(tiny, cache, tmp_path):
+    spec, bundle = tiny
+    marker = tmp_path / "marker"
+    code = KILLED_BUILD.format(tests=str(ROOT / "tests"), spec=json.dumps(spec), marker=str(marker),
+                               graph=str(bundle / "encoder.onnx"), root=str(cache))
+    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    deadline = time.time() + 60
+    while not marker.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert marker.exists(), "the build never started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    left = _built(cache)
+    assert left and all(p.name.startswith(".partial") for p in left)  # half a build, under its temporary name
+    for p in left:  # as if it were left there long ago
+        os.utime(p, (time.time() - 2 * bases.STALE_AFTER,) * 2)
+    r = run_cli("analyze", ARTICLE, "--model", str(bundle), "--format", "json")
+    assert r.code == 0, r.err
+    assert "building" in r.err  # the partial folder was not taken for a model
+    names = [p.name for p in _built(cache)]
+    assert names == [f"{spec['name']}-{spec['sha256'][:12]}"]  # and the stale one is gone
+
+
+def test_unknown_base_in_a_bundle_is_refused(tiny, tmp_path):
+    _, bundle = tiny
+    other = tmp_path / "other"
+    other.mkdir()
+    for p in bundle.iterdir():
+        (other / p.name).write_bytes(p.read_bytes())
+    meta = json.loads((other / "model.json").read_text())
+    meta["base_sha256"] = "0" * 64  # a bundle cannot bring its own hash for a known base
+    (other / "model.json").write_text(json.dumps(meta))
+    from propscan.accurate.model import load_accurate
+
+    register(json.loads(json.dumps({**tiny[0]})))
+    with pytest.raises(ModelError, match="does not know"):
+        load_accurate(other)
+
+
+def _real_parts_installed() -> bool:
+    try:
+        return all(metadata.distribution(p) for p in bases.MPNET.packages)
+    except metadata.PackageNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not _real_parts_installed(), reason="the accurate extra is not installed")
+def test_the_real_accurate_tier(tmp_path, monkeypatch):
+    r = run_cli("analyze", ARTICLE, "--model", "accurate", "--format", "json")
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    assert doc["model_version"].startswith("accurate")
+    assert doc["spans"] and all(doc["text"][s["start"]:s["end"]] == s["text"] for s in doc["spans"])
