@@ -104,38 +104,42 @@ def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _quote_marks(fragment: str) -> tuple[int | None, int | None]:
+    """Where the fragment's first unmatched closing and last unmatched opening double quote are.
+    Straight and curly quotes are one family (articles mix them: “a new dimension of terror,");
+    a straight quote opens when a word follows it and none precedes it."""
+    opened: list[int] = []
+    first_close = None
+    for i, ch in enumerate(fragment):
+        if ch == "“" or (ch == '"' and _WORD_CHAR.match(fragment[i + 1 : i + 2] or " ")
+                         and not _WORD_CHAR.match(fragment[i - 1 : i] or " ")):
+            opened.append(i)
+        elif ch in '"”':
+            if opened:
+                opened.pop()
+            elif first_close is None:
+                first_close = i
+    return first_close, (opened[-1] if opened else None)
+
+
 def unpaired_quote(fragment: str) -> str:
     """'open', 'close' or '' for the double quote marks of a fragment."""
-    curly_open, curly_close = fragment.count("“"), fragment.count("”")
-    if curly_open > curly_close:
-        return "open"
-    if curly_close > curly_open:
-        return "close"
-    straight = [i for i, ch in enumerate(fragment) if ch == '"']
-    if len(straight) % 2:  # the lone one opens when a word follows it
-        i = straight[-1]
-        return "open" if _WORD_CHAR.match(fragment[i + 1 : i + 2] or " ") else "close"
-    return ""
+    close, opening = _quote_marks(fragment)
+    return "open" if opening is not None else "close" if close is not None else ""
 
 
 def balance_quotes(text: str, start: int, end: int) -> tuple[int, int]:
     """A span holding half of a quotation ('so-called "transport experts') grows to the quote mark
     that completes it, when that is near and in the same sentence; otherwise the half quote and
     what lies beyond it is cut off, so no highlight shows a dangling quote mark."""
-    side = unpaired_quote(text[start:end])
-    if side == "open":
-        m = re.compile(r'[^"”.!?\n]{0,%d}["”]' % QUOTE_REACH).match(text, end)
-        if m:
-            return start, m.end()
-        cut = max(text.rfind('"', start, end), text.rfind("“", start, end))
-        return start, cut
-    if side == "close":
+    close, opening = _quote_marks(text[start:end])
+    if opening is not None:
+        m = re.compile(r'[^"“”.!?\n]{0,%d}["”]' % QUOTE_REACH).match(text, end)
+        end = m.end() if m else start + opening
+    if close is not None and close < end - start:
         head = text[max(0, start - QUOTE_REACH) : start]
-        m = re.search(r'["“][^"“.!?\n]*$', head)
-        if m:
-            return start - (len(head) - m.start()), end
-        cut = max(text.find('"', start, end), text.find("”", start, end))
-        return cut + 1, end
+        m = re.search(r'["“][^"“”.!?\n]*$', head)
+        start = start - (len(head) - m.start()) if m else start + close + 1
     return start, end
 
 
@@ -186,14 +190,19 @@ def trim_trailing_function_words(text: str, start: int, end: int) -> tuple[int, 
     for k in range(len(found) - 1, -1, -1):
         m = found[k]
         if m.group().lower() not in FUNCTION_WORDS or text[m.start() - 1 : m.start()] == "-":
-            return start, (m.end() if k < len(found) - 1 else end)
+            if k == len(found) - 1:
+                return start, end
+            stop = m.end()
+            if text[stop : stop + 1] in ('"', "”") and unpaired_quote(text[start:stop]) == "open":
+                stop += 1  # '"Hollywood elites" of' keeps the quote that closes
+            return start, stop
     return start, end
 
 
 def ends_sentence(text: str, end: int) -> bool:
-    """Nothing but closing punctuation or a line end follows before the next sentence."""
-    rest = text[end : end + 4].lstrip(" ")
-    return not rest or rest[0] in ".!?…\n\"”’)"
+    """Sentence-ending punctuation or a line end follows (a closing quote or bracket may come first)."""
+    rest = text[end : end + 4].lstrip(" ").lstrip("\"”’)")
+    return not rest or rest[0] in ".!?…\n"
 
 
 def phrase_key(fragment: str) -> tuple[str, ...]:
@@ -238,7 +247,7 @@ class Guards:
         start, end = max(start, 0), min(end, len(text))
         if opt.whole_words:
             start, end = whole_words(text, start, end)
-        if opt.balance_quotes:
+        if opt.balance_quotes and technique is not None:  # what readers see; SI spans are scored, not shown
             start, end = balance_quotes(text, start, end)
         if opt.trim_edges:
             start, end = trim_edges(text, start, end)
