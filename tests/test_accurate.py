@@ -219,3 +219,27 @@ def test_the_real_accurate_tier(tmp_path, monkeypatch):
     doc = json.loads(r.out)
     assert doc["model_version"].startswith("accurate")
     assert doc["spans"] and all(doc["text"][s["start"]:s["end"]] == s["text"] for s in doc["spans"])
+
+
+def test_heads_train_on_cached_features_and_load_as_a_tier(tiny, cache, tmp_path):
+    """The training path of the accurate tier, end to end, on the tiny base and three articles."""
+    from propscan.accurate.model import AccuratePredictor, base_folder, load_accurate
+    from propscan.encoding import load_tokenizer
+    from propscan.ptc import load_corpus
+    from propscan.train import accurate as acc_train
+
+    spec, bundle = tiny
+    articles = load_corpus(MINI / "train-articles", MINI / "train-task-flc-tc.labels")
+    base = base_folder(load_accurate(bundle))
+    feats = tmp_path / "feats"
+    acc_train.cache_features(articles, base, feats)
+    assert sorted(p.stem for p in feats.iterdir()) == sorted(a.id for a in articles)
+    token, span = acc_train.train_heads(articles, feats, load_tokenizer(base / "tokenizer.json"), epochs=1)
+    out = tmp_path / "trained"
+    acc_train.export_heads(token, span, out)
+    acc_train.write_bundle(out, base_from(spec), bundle / "encoder.onnx", version="accurate-tiny-trained", settings={},
+                           blend={"tokens": 0.5, "spans": 0.5}, extra={})
+    predictor = AccuratePredictor(load_accurate(out))
+    scores = predictor.score([articles[0].text])[0]
+    assert scores.extra and len(scores.extra) == len(scores.windows)
+    assert all(x.start < x.end for x in predictor.labelled(scores))

@@ -25,7 +25,7 @@ from ..detect import session
 from ..encoding import encode, load_tokenizer
 from ..features import N_FEATURES
 from ..ptc import LabelledArticle
-from ..segment import WINDOW_TOKENS, windows_for
+from ..segment import WINDOW_TOKENS, token_range, windows_for
 from .data import bio_tags
 
 log = logging.getLogger(__name__)
@@ -151,8 +151,6 @@ class SpanHead(nn.Module):
 def _window_targets(art: LabelledArticle, offsets, starts, stops):
     bio = bio_tags(offsets, [(s, e) for _, s, e in art.spans])
     tech = np.zeros((len(offsets), len(techniques.NAMES)), dtype=np.float32)
-    from ..segment import token_range
-
     for name, s, e in art.spans:
         a, b = token_range(offsets, s, e)
         tech[a:b, techniques.INDEX[name]] = 1.0
@@ -177,7 +175,8 @@ def load_windows(articles: list[LabelledArticle], feats: Path, tokenizer):
 def train_token_heads(windows, epochs: int = 6, seed: int = 13, batch: int = 16) -> TokenHeads:
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    net = TokenHeads()
+    n_layers, dim = windows[0][0].shape[1:]
+    net = TokenHeads(n_layers, dim)
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.01)
     counts = np.bincount(np.concatenate([w[1] for w in windows]), minlength=3).astype(np.float64)
     weights = torch.tensor((counts.sum() / (3 * np.maximum(counts, 1))) ** 0.5, dtype=torch.float32)
@@ -190,7 +189,7 @@ def train_token_heads(windows, epochs: int = 6, seed: int = 13, batch: int = 16)
         for i in range(0, len(order), batch):
             part = [windows[k] for k in order[i : i + batch]]
             width = max(len(h) for h, _, _ in part)
-            x = torch.zeros(len(part), width, len(LAYERS), WIDTH)
+            x = torch.zeros(len(part), width, n_layers, dim)
             bio = torch.full((len(part), width), -100, dtype=torch.long)
             tech = torch.zeros(len(part), width, len(techniques.NAMES))
             mask = torch.zeros(len(part), width)
@@ -248,7 +247,7 @@ def span_examples(articles: list[LabelledArticle], feats: Path, tokenizer, heads
 
 def train_span_head(rows: np.ndarray, targets: np.ndarray, epochs: int = 30, seed: int = 13) -> SpanHead:
     torch.manual_seed(seed)
-    net = SpanHead()
+    net = SpanHead((rows.shape[1] - N_FEATURES) // 4)
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.01)
     x, y = torch.from_numpy(rows), torch.from_numpy(targets)
     for epoch in range(epochs):
