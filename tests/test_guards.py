@@ -121,3 +121,23 @@ def test_a_quotation_too_far_to_close_is_cut_at_its_quote_mark():
     s, e = balance_quotes(text, start, text.index("plan") + 4)
     assert text[s:e] == "Their "
     assert whole_words("so-called", 3, 9) == (0, 9) and whole_words("a b", 2, 3) == (2, 3)
+
+
+def test_neighbouring_spans_of_one_technique_become_one_passage():
+    from propscan.predict import Labelled, guarded
+
+    text = "A Fighter, Not a Follower. They are thugs, sex traffickers and liars. Crooks. Liars."
+    nc = "Name_Calling,Labeling"
+
+    def at(word: str, technique: str = nc, conf: float = 0.3) -> Labelled:
+        return Labelled(text.index(word), text.index(word) + len(word), technique, conf)
+
+    found = guarded(text, [at("Fighter"), at("Follower", conf=0.4), at("thugs"), at("sex traffickers"),
+                           at("liars", "Loaded_Language"), at("Crooks"), at("Liars.")])
+    shown = sorted((text[x.start:x.end], x.technique, x.confidence) for x in found)
+    assert ("Fighter, Not a Follower", nc, 0.4) in shown  # joined, with the higher confidence
+    assert ("thugs, sex traffickers", nc, 0.3) in shown
+    assert ("liars", "Loaded_Language", 0.3) in shown  # another technique is not joined
+    assert ("Crooks", nc, 0.3) in shown and ("Liars", nc, 0.3) in shown  # nor across a sentence end
+    off = guarded(text, [at("Fighter"), at("Follower")], GuardOptions(join_neighbours=False))
+    assert len(off) == 2

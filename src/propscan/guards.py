@@ -63,6 +63,7 @@ class GuardOptions:
     grow_to_expressions: bool = True
     whole_words: bool = True  # 'called "transport' inside 'so-called' grows to the whole compound
     balance_quotes: bool = True  # a quote opened inside a span is closed inside it
+    join_neighbours: bool = True  # 'Fighter' + 'Follower' of 'A Fighter, Not a Follower' -> one span
 
     @classmethod
     def off(cls) -> GuardOptions:
@@ -203,6 +204,30 @@ def ends_sentence(text: str, end: int) -> bool:
     """Sentence-ending punctuation or a line end follows (a closing quote or bracket may come first)."""
     rest = text[end : end + 4].lstrip(" ").lstrip("\"”’)")
     return not rest or rest[0] in ".!?…\n"
+
+
+JOIN_GAP_WORDS = 2  # at most this many words, all function words, between two spans that become one
+
+
+def joinable_gap(gap: str) -> bool:
+    """Between two spans of one technique, only a comma, 'and'/'or' and the like: one passage."""
+    if len(gap) > 20 or any(c in gap for c in ".!?;:\n\"“”()"):
+        return False
+    found = words(gap)
+    return len(found) <= JOIN_GAP_WORDS and all(w.lower() in FUNCTION_WORDS for w in found)
+
+
+def join_neighbours(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """(start, end, technique, confidence) spans with same-technique neighbours joined across a
+    joinable gap; a joined span keeps the higher confidence."""
+    out: list[list] = []
+    for s, e, name, conf in sorted(spans, key=lambda x: (x[2], x[0], x[1])):
+        last = out[-1] if out and out[-1][2] == name else None
+        if last is not None and s >= last[1] and joinable_gap(text[last[1] : s]):
+            last[1], last[3] = max(last[1], e), max(last[3], conf)
+        else:
+            out.append([s, e, name, conf])
+    return [tuple(x) for x in out]
 
 
 def phrase_key(fragment: str) -> tuple[str, ...]:

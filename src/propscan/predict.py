@@ -18,7 +18,7 @@ from . import techniques
 from .bundle import Bundle, Settings, load_bundle
 from .decode import channel_spans, decode_spans
 from .detect import Detector, TokenScores
-from .guards import GuardOptions, Guards
+from .guards import GuardOptions, Guards, join_neighbours
 from .label import SpanLabeller
 from .segment import sentence_bounds, sentence_cover
 
@@ -124,7 +124,10 @@ def guarded(text: str, found: list[Labelled], options: GuardOptions = GuardOptio
         if fixed is not None:
             key = (*fixed, x.technique)
             best[key] = max(x.confidence, best.get(key, 0.0))
-    return [Labelled(s, e, name, conf) for (s, e, name), conf in best.items()]
+    spans = [(s, e, name, conf) for (s, e, name), conf in best.items()]
+    if options.join_neighbours:
+        spans = join_neighbours(text, spans)
+    return [Labelled(s, e, name, conf) for s, e, name, conf in spans]
 
 
 def guarded_si(text: str, spans, options: GuardOptions = GuardOptions()) -> list[tuple[int, int]]:
