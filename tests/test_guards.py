@@ -23,6 +23,7 @@ ARTICLE = (FIXTURES / "guards" / "article.txt").read_text(encoding="utf-8")
     ("#MAGA!", "#MAGA"),
     ("the f***", "the f***"),
     ("rock 'n' roll", "rock 'n' roll"),
+    ("pro-Clinton, ‘progressive’", "pro-Clinton, ‘progressive’"),  # a single-quoted word inside keeps its pair
     ("...", ""),
 ])
 def test_edges_are_words_or_a_quote_pair(fragment, kept):

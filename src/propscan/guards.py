@@ -155,11 +155,17 @@ def trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
     def word_end() -> bool:
         return text[end - 1].isalnum() or (text[end - 1] == "*" and text[start:end].rstrip("*")[-1:].isalnum())
 
-    def paired_start() -> bool:
-        return text[start] in OPENING_QUOTES and unpaired_quote(text[start + 1 : end]) == "close"
+    def paired_start() -> bool:  # single curly quotes pair by count ('’' is also an apostrophe)
+        rest = text[start + 1 : end]
+        if text[start] == "‘":
+            return rest.count("’") > rest.count("‘")
+        return text[start] in OPENING_QUOTES and unpaired_quote(rest) == "close"
 
     def paired_end() -> bool:
-        return text[end - 1] in CLOSING_QUOTES and unpaired_quote(text[start : end - 1]) == "open"
+        head = text[start : end - 1]
+        if text[end - 1] == "’":
+            return head.count("‘") > head.count("’")
+        return text[end - 1] in CLOSING_QUOTES and unpaired_quote(head) == "open"
 
     while start < end and not _quoted(text, start, end):
         if not word_end() and text[end - 1] not in CLOSING_QUOTES:
