@@ -73,24 +73,29 @@ def load_accurate(folder: Path | None = None) -> AccurateBundle:
                           meta=meta)
 
 
-def progress_to_stderr(base: bases.Base, root: Path) -> Callable[[int, int], None]:
+class BuildProgress:
     """A one-time build says what it does, with a progress bar where stderr is a terminal."""
-    print(f"propscan: building the accurate tier's base encoder ({base.name}) into {root} "
-          "(once; about 440 MB)", file=sys.stderr)
-    if not sys.stderr.isatty():
-        return lambda done, total: None
-    from rich.progress import BarColumn, DownloadColumn, Progress
 
-    bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(), transient=True)
-    task = bar.add_task("unpacking", total=None)
-    bar.start()
+    def __init__(self, base: bases.Base, root: Path):
+        print(f"propscan: building the accurate tier's base encoder ({base.name}) into {root} "
+              "(once; about 440 MB)", file=sys.stderr)
+        self.bar = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress
 
-    def report(done: int, total: int) -> None:
-        bar.update(task, completed=done, total=total)
-        if done >= total:
-            bar.stop()
+            self.bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                                console=Console(stderr=True), transient=True)
+            self.task = self.bar.add_task("unpacking", total=None)
+            self.bar.start()
 
-    return report
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def base_folder(acc: AccurateBundle, root: Path | None = None) -> Path:
@@ -99,7 +104,11 @@ def base_folder(acc: AccurateBundle, root: Path | None = None) -> Path:
     final = root / f"{acc.base.name}-{acc.base.sha256[:12]}"
     if not (final / bases.COMPLETE).is_file():
         acc.base.pieces()  # a missing install is one line, before any message about building
-        bases.build(acc.base, acc.graph, root, progress_to_stderr(acc.base, root))
+        progress = BuildProgress(acc.base, root)
+        try:
+            bases.build(acc.base, acc.graph, root, progress)
+        finally:
+            progress.close()
     bases.check_cached(final)
     return final
 
