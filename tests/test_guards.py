@@ -142,3 +142,20 @@ def test_neighbouring_spans_of_one_technique_become_one_passage():
     assert ("Crooks", nc, 0.3) in shown and ("Liars", nc, 0.3) in shown  # nor across a sentence end
     off = guarded(text, [at("Fighter"), at("Follower")], GuardOptions(join_neighbours=False))
     assert len(off) == 2
+
+
+@pytest.mark.parametrize("text, cut, kept", [
+    ("Real Greyporters have always stood together.", "Real", "Real Greyporters"),
+    ("Vote against Crooked Hillary Clinton now", "Crooked", "Crooked Hillary Clinton"),
+    ("They are thugs. Hillary agrees", "thugs", "thugs"),  # not across a sentence end, nor from a lower-case word
+    ("Little Marco and The Donald", "Little", "Little Marco"),  # stops at a function word
+    ("They are Thugs, Hillary said", "Thugs,", "Thugs"),  # not across punctuation
+])
+def test_a_name_calling_label_grows_to_the_name_it_makes(text, cut, kept):
+    start = text.index(cut)
+    assert text[slice(*Guards(text).fix(start, start + len(cut), "Name_Calling,Labeling"))] == kept
+
+
+def test_only_name_calling_grows_to_names():
+    text = "Real Greyporters have always stood together."
+    assert Guards(text).fix(0, 4, "Loaded_Language") == (0, 4)

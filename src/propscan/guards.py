@@ -64,6 +64,7 @@ class GuardOptions:
     whole_words: bool = True  # 'called "transport' inside 'so-called' grows to the whole compound
     balance_quotes: bool = True  # a quote opened inside a span is closed inside it
     join_neighbours: bool = True  # 'Fighter' + 'Follower' of 'A Fighter, Not a Follower' -> one span
+    whole_names: bool = True  # a name-calling span that cuts a capitalised name grows to it ('Crooked Hillary')
 
     @classmethod
     def off(cls) -> GuardOptions:
@@ -212,6 +213,24 @@ def ends_sentence(text: str, end: int) -> bool:
     return not rest or rest[0] in ".!?…\n"
 
 
+_CAPITALISED = re.compile(r"[ \t]+([A-Z][\w'’-]*)")
+NAME_WORDS = 3  # at most this many capitalised words a name-calling span grows over
+
+
+def whole_names(text: str, start: int, end: int) -> tuple[int, int]:
+    """'Crooked' of 'Crooked Hillary Clinton', 'Real' of 'Real Greyporters': a label that ends on a
+    capitalised word followed by more capitalised words is the name it makes."""
+    last = words(text[start:end])[-1:]
+    if not last or not last[0][:1].isupper() or not text[end - 1 : end].isalnum():
+        return start, end
+    for _ in range(NAME_WORDS):
+        m = _CAPITALISED.match(text, end)
+        if not m or m.group(1).lower() in FUNCTION_WORDS:
+            break
+        end = m.end()
+    return start, end
+
+
 JOIN_GAP_WORDS = 2  # at most this many words, all function words, between two spans that become one
 
 
@@ -280,6 +299,8 @@ class Guards:
             start, end = whole_words(text, start, end)
         if opt.balance_quotes and technique is not None:  # what readers see; SI spans are scored, not shown
             start, end = balance_quotes(text, start, end)
+        if opt.whole_names and technique == "Name_Calling,Labeling":
+            start, end = whole_names(text, start, end)
         if opt.trim_edges:
             start, end = trim_edges(text, start, end)
         if opt.grow_to_expressions and technique in WORD_LEVEL:
