@@ -5,7 +5,6 @@ verification, caching, loading and inference code in seconds."""
 from __future__ import annotations
 
 import hashlib
-import json
 import zipfile
 from pathlib import Path
 
@@ -62,14 +61,3 @@ def make_tiny_bundle(spec: dict, out: Path, blend: float = 0.5) -> Path:
     acc_train.write_bundle(out, base_from(spec), out / "encoder.onnx", version="accurate-tiny-test", settings={},
                            blend={"tokens": blend, "spans": blend}, extra={})
     return out
-
-
-def register(spec: dict) -> None:
-    """Make the tiny base known to propscan (in this process), as the real one is in code."""
-    from propscan.accurate import base
-
-    base.KNOWN_BASES[spec["name"]] = base_from(spec)
-
-
-def spec_json(spec: dict) -> str:
-    return json.dumps(spec)

@@ -18,7 +18,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from accurate_helpers import base_from, make_tiny_base, make_tiny_bundle, register  # noqa: E402
+from accurate_helpers import base_from, make_tiny_base, make_tiny_bundle  # noqa: E402
 from conftest import FIXTURES, ROOT, run_cli  # noqa: E402
 from propscan.accurate import base as bases  # noqa: E402
 from propscan.errors import ModelError  # noqa: E402
@@ -194,7 +194,7 @@ def test_a_build_killed_half_way_is_never_loaded(tiny, cache, tmp_path):
     assert names == [f"{spec['name']}-{spec['sha256'][:12]}"]  # and the stale one is gone
 
 
-def test_unknown_base_in_a_bundle_is_refused(tiny, tmp_path):
+def test_unknown_base_in_a_bundle_is_refused(tiny, tmp_path, monkeypatch):
     _, bundle = tiny
     other = tmp_path / "other"
     other.mkdir()
@@ -205,7 +205,7 @@ def test_unknown_base_in_a_bundle_is_refused(tiny, tmp_path):
     (other / "model.json").write_text(json.dumps(meta))
     from propscan.accurate.model import load_accurate
 
-    register(json.loads(json.dumps({**tiny[0]})))
+    monkeypatch.setitem(bases.KNOWN_BASES, tiny[0]["name"], base_from(tiny[0]))  # the base itself is known
     with pytest.raises(ModelError, match="does not know"):
         load_accurate(other)
 
