@@ -311,8 +311,10 @@ def test_less_certain_passages_are_hidden_until_asked_for(page, base_url, exampl
     legend_total = lambda: sum(int(b.inner_text()) for b in page.locator(".ps-legend b[data-count]").all())  # noqa: E731
     assert int(count.inner_text()) == legend_total() == len(data["spans"]) - len(below)
     assert page.locator(".passages li[data-unc]:visible").count() == 0
+    assert page.locator(".ps-more").is_visible()
     page.locator("#ps-uncertain").check()
     assert int(count.inner_text()) == legend_total() == len(data["spans"])
+    assert not page.locator(".ps-more").is_visible()  # no longer "N less certain hidden"
     assert page.locator(".passages li[data-unc]:visible").count() == len(below)
     assert page.locator("mark.ps.off").count() == 0
     shot(page, "result-less-certain-shown.png")

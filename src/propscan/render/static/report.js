@@ -117,6 +117,8 @@
       bar.querySelector(".n").textContent = String(n);
       bar.querySelector(".fill").style.width = (100 * n / most).toFixed(1) + "%";
     });
+    var more = document.querySelector(".ps-more");  // "(N less certain hidden)"
+    if (more) { more.hidden = showUncertain; }
     var count = document.getElementById("ps-count");
     if (count) { count.textContent = String(shown); }
     if (selected) { show(selected); }
