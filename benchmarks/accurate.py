@@ -18,14 +18,13 @@ import argparse
 import json
 import logging
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from report import ROOT, cpu_model, save
 
 from propscan.accurate.base import MPNET
 from propscan.accurate.model import DEFAULT_DIR as SHIPPED
-from propscan.accurate.model import AccuratePredictor, base_folder, load_accurate
+from propscan.accurate.model import AccuratePredictor, base_folder, blend, load_accurate
 from propscan.bundle import load_bundle
 from propscan.detect import Detector
 from propscan.encoding import load_tokenizer
@@ -37,13 +36,13 @@ from propscan.train.tune import tune
 BLENDS = [(0.0, 0.0), (1.0, 1.0), (0.3, 0.3), (0.5, 0.5), (0.7, 0.7), (0.5, 0.3), (0.5, 0.7), (0.3, 0.5), (0.7, 0.5)]
 
 
-def ship(articles, features: Path, tokenizer, graph: Path, report: dict, blend: dict, epochs: int, fold_fast: str) -> None:
+def ship(articles, features: Path, tokenizer, graph: Path, report: dict, weights: dict, epochs: int, fold_fast: str) -> None:
     """Heads trained on all articles, with the decoding settings and blend chosen on the fold."""
     fast_version = load_bundle().version
     acc_train.export_heads(*acc_train.train_heads(articles, features, tokenizer, epochs), SHIPPED)
     version = f"accurate-mpnet-{time.strftime('%Y-%m-%d')}+{fast_version}"
     cv = {k: report[k] for k in ("articles", "si", "tc_micro_f1", "labelled", "calibration")}
-    acc_train.write_bundle(SHIPPED, MPNET, graph, version=version, settings=report["settings"], blend=blend,
+    acc_train.write_bundle(SHIPPED, MPNET, graph, version=version, settings=report["settings"], blend=weights,
                            extra={"fast_model": fast_version, "tuned_on": f"out-of-fold predictions of {fold_fast}",
                                   "cv_fold": cv, "train_articles": len(articles)})
 
@@ -113,8 +112,7 @@ def main() -> None:
         predictor.labeller.weight = ws
         oof = {}
         for art, s, (bio, tech, extra) in zip(held, fast_scores, base_scores):
-            blended = replace(s, bio=(1 - wt) * s.bio + wt * bio, tech=(1 - wt) * s.tech + wt * tech, extra=extra)
-            oof[art.id] = oof_record(art, blended, predictor.labeller)
+            oof[art.id] = oof_record(art, blend(s, bio, tech, extra, wt), predictor.labeller)
         r = tune(oof, articles)
         key = f"tokens {wt} / spans {ws}"
         results[key] = {"SI_F1": round(r["si"]["f1"], 4), "TC_micro_F1": round(r["tc_micro_f1"], 4),

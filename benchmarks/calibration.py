@@ -24,7 +24,7 @@ from propscan.bundle import DEFAULT_DIR, Settings, load_bundle
 from propscan.ptc import load_corpus
 from propscan.train import calibrate
 from propscan.train.cv import gold_tables, load_oof
-from propscan.train.tune import _correctness, _labelled, expected_calibration_error
+from propscan.train.tune import _correctness, _labelled
 
 
 def card_section(r: dict) -> str:
@@ -84,9 +84,9 @@ def main() -> None:
         "oof_articles": len(arts), "spans": len(conf), "variant": args.variant,
         "correct_means": "overlaps a gold span of the same technique",
         "ece_all_spans_cross_fitted": {
-            "raw": round(expected_calibration_error(conf, correct), 4),
-            "pooled scaling": round(expected_calibration_error(held_pooled, correct), 4),
-            "per-technique scaling": round(expected_calibration_error(held, correct), 4)},
+            "raw": round(calibrate.expected_calibration_error(conf, correct), 4),
+            "pooled scaling": round(calibrate.expected_calibration_error(held_pooled, correct), 4),
+            "per-technique scaling": round(calibrate.expected_calibration_error(held, correct), 4)},
         "ece_within_technique_cross_fitted": {
             "raw": round(calibrate.technique_ece(conf, correct, names), 4),
             "pooled scaling": round(calibrate.technique_ece(held_pooled, correct, names), 4),

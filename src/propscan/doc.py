@@ -19,6 +19,11 @@ SCHEMA_VERSION = "1.1"
 _SPACE = re.compile(r"\s+")
 
 
+def _counts(spans) -> dict[str, int]:
+    c = Counter(s.technique for s in spans)
+    return {name: c[name] for name in techniques.NAMES if c[name]}
+
+
 @dataclass(frozen=True)
 class Span:
     start: int
@@ -57,8 +62,7 @@ class AnalysedDocument:
 
     @property
     def counts(self) -> dict[str, int]:
-        c = Counter(s.technique for s in self.spans)
-        return {name: c[name] for name in techniques.NAMES if c[name]}
+        return _counts(self.spans)
 
     def is_shown(self, span: Span) -> bool:
         return span.confidence >= self.min_confidence
@@ -66,6 +70,16 @@ class AnalysedDocument:
     @property
     def shown_spans(self) -> list[Span]:
         return [s for s in self.spans if self.is_shown(s)]
+
+    @property
+    def shown_counts(self) -> dict[str, int]:
+        """Spans per technique at or above the display threshold (what readable views show first)."""
+        return _counts(self.shown_spans)
+
+    @property
+    def n_hidden(self) -> int:
+        """Spans below the display threshold."""
+        return len(self.spans) - len(self.shown_spans)
 
     @property
     def density(self) -> float:

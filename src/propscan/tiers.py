@@ -6,6 +6,7 @@ analyze, predict, evaluate, serve and batch.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from .errors import ModelError
@@ -14,33 +15,37 @@ from .predict import Predictor
 TIERS = ("fast", "accurate")
 
 
-def load_predictor(model: str | Path | None = None, threads: int | None = None) -> Predictor:
-    from .bundle import load_bundle
+def resolve(model: str | Path | None) -> tuple[Path, bool]:
+    """The model folder a --model value names, and whether it holds an accurate-tier model."""
+    from .accurate.model import DEFAULT_DIR as ACCURATE_DIR
+    from .accurate.model import is_accurate
+    from .bundle import DEFAULT_DIR as FAST_DIR
 
     if model is None or str(model) in ("", "fast"):
-        return Predictor(load_bundle(), threads=threads)
-    from .accurate.model import AccuratePredictor, is_accurate, load_accurate
-
+        return FAST_DIR, False
     if str(model) == "accurate":
-        return AccuratePredictor(load_accurate(), threads=threads)
+        return ACCURATE_DIR, True
     folder = Path(model)
     if not folder.is_dir():
         raise ModelError(f"--model {model}: not {' or '.join(TIERS)}, and no such model folder")
-    if is_accurate(folder):
+    return folder, is_accurate(folder)
+
+
+def load_predictor(model: str | Path | None = None, threads: int | None = None) -> Predictor:
+    folder, accurate = resolve(model)
+    if accurate:
+        from .accurate.model import AccuratePredictor, load_accurate
+
         return AccuratePredictor(load_accurate(folder), threads=threads)
+    from .bundle import load_bundle
+
     return Predictor(load_bundle(folder), threads=threads)
 
 
 def model_version(model: str | Path | None = None) -> str:
     """The version a --model value names, read from its model.json without loading anything."""
-    import json
-
-    from .accurate.model import DEFAULT_DIR as ACCURATE_DIR
-    from .bundle import DEFAULT_DIR as FAST_DIR
-
-    folder = {None: FAST_DIR, "": FAST_DIR, "fast": FAST_DIR, "accurate": ACCURATE_DIR}.get(
-        None if model is None else str(model), Path(str(model)))
     try:
+        folder, _ = resolve(model)
         return str(json.loads((folder / "model.json").read_text(encoding="utf-8")).get("version", "unknown"))
-    except (OSError, ValueError):
+    except (ModelError, OSError, ValueError):
         return "unknown"

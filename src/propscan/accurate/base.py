@@ -59,6 +59,10 @@ class Base:
             out.append(path)
         return out
 
+    def cache_folder(self, root: Path) -> Path:
+        """Where this base lives, verified, under the cache root."""
+        return root / f"{self.name}-{self.sha256[:12]}"
+
 
 MPNET = Base(
     name="all-mpnet-base-v2",
@@ -119,14 +123,6 @@ def cache_root() -> Path:
     return Path(user_cache_dir("propscan"))
 
 
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _unzip_member(archive: zipfile.ZipFile, member: str, target: Path, report: Callable[[int, int], None] | None):
     """Copy one member out, returning its sha256; zipfile checks the member's CRC at its end."""
     h = hashlib.sha256()
@@ -155,7 +151,7 @@ def _remove_stale(root: Path) -> None:
 
 def build(base: Base, graph: Path, root: Path, report: Callable[[int, int], None] | None = None) -> Path:
     """Unzip and verify the base into ``root``/name-hash, atomically; return that folder."""
-    final = root / f"{base.name}-{base.sha256[:12]}"
+    final = base.cache_folder(root)
     if (final / COMPLETE).is_file():
         return final
     paths = base.pieces()

@@ -101,7 +101,7 @@ class BuildProgress:
 def base_folder(acc: AccurateBundle, root: Path | None = None) -> Path:
     """The verified base in the cache, built on first use."""
     root = root or bases.cache_root()
-    final = root / f"{acc.base.name}-{acc.base.sha256[:12]}"
+    final = acc.base.cache_folder(root)
     if not (final / bases.COMPLETE).is_file():
         acc.base.pieces()  # a missing install is one line, before any message about building
         progress = BuildProgress(acc.base, root)
@@ -120,6 +120,12 @@ def special_ids(tokenizer) -> tuple[int, int]:
         if a is not None and b is not None:
             return a, b
     raise ModelError("the accurate tier's tokenizer has no sentence markers")
+
+
+def blend(scores: TokenScores, bio: np.ndarray, tech: np.ndarray, extra: list[np.ndarray], weight: float) -> TokenScores:
+    """The fast scores with the base encoder's mixed in at ``weight``, and its states attached."""
+    return replace(scores, bio=(1 - weight) * scores.bio + weight * bio,
+                   tech=(1 - weight) * scores.tech + weight * tech, extra=extra)
 
 
 class AccurateDetector(Detector):
@@ -142,9 +148,7 @@ class AccurateDetector(Detector):
         return out
 
     def _blend(self, scores: TokenScores, pause: Callable[[], None] | None) -> TokenScores:
-        bio, tech, extra = self.base_scores(scores, pause)
-        wt = self.acc.blend_tokens
-        return replace(scores, bio=(1 - wt) * scores.bio + wt * bio, tech=(1 - wt) * scores.tech + wt * tech, extra=extra)
+        return blend(scores, *self.base_scores(scores, pause), self.acc.blend_tokens)
 
     def base_scores(self, scores: TokenScores, pause: Callable[[], None] | None = None):
         """The base encoder heads' (bio, tech) per fast token, and their mixed states laid out

@@ -95,17 +95,9 @@ def swatch(t: techniques.Technique) -> str:
             f'{escape(t.abbr)}</span>')
 
 
-def shown_counts(doc: AnalysedDocument) -> dict[str, int]:
-    """Spans per technique at or above the display threshold (what the page shows at first)."""
-    counts: dict[str, int] = {}
-    for sp in doc.shown_spans:
-        counts[sp.technique] = counts.get(sp.technique, 0) + 1
-    return {t: counts[t] for t in techniques.NAMES if t in counts}
-
-
 def uncertain_toggle(doc: AnalysedDocument) -> str:
     """"Show less certain passages", where the display threshold hides any."""
-    n = len(doc.spans) - len(doc.shown_spans)
+    n = doc.n_hidden
     if not n:
         return ""
     return (f'<p class="ps-unc"><label><input type="checkbox" id="ps-uncertain"> Show {n} less certain '
@@ -114,7 +106,7 @@ def uncertain_toggle(doc: AnalysedDocument) -> str:
 
 def legend_markup(doc: AnalysedDocument) -> str:
     counts = doc.counts
-    shown = shown_counts(doc)
+    shown = doc.shown_counts
     rows = []
     for t in techniques.TECHNIQUES:
         n = counts.get(t.name, 0)
@@ -140,8 +132,6 @@ def chart_markup(counts: dict[str, int], every: dict[str, int] | None = None) ->
             f'<div class="bar" data-tech="{escape(name)}"><span class="lab">{escape(t.title)}</span>'
             f'<span class="fill" style="--c:{t.color};width:{100 * n / top:.1f}%"></span><span class="n">{n}</span></div>'
         )
-    if not bars:
-        return '<p class="ps-none">No propaganda techniques found.</p>' 
     return '<div class="ps-chart" role="img" aria-label="counts per technique">' + "".join(bars) + "</div>"
 
 
@@ -164,8 +154,7 @@ def report_data(doc: AnalysedDocument) -> dict:
 
 def summary_markup(doc: AnalysedDocument) -> str:
     """How many passages, and the density with what it measures and its typical range, in place."""
-    hidden = len(doc.spans) - len(doc.shown_spans)
-    more = (f' <span class="ps-more">({hidden} less certain hidden)</span>' if hidden else "")
+    more = f' <span class="ps-more">({doc.n_hidden} less certain hidden)</span>' if doc.n_hidden else ""
     return (f'<p class="summary"><strong id="ps-count">{len(doc.shown_spans)}</strong> passages shown{more} · '
             f'propaganda density <strong>{doc.density:.1%}</strong> of the text (all {len(doc.spans)} passages found)</p>'
             f'<p class="ps-note">{escape(DENSITY_NOTE)}</p>')
@@ -198,7 +187,7 @@ def report_body(doc: AnalysedDocument) -> str:
 <article id="ps-article" class="ps-article" lang="{escape(doc.language)}">{article_markup(doc)}</article>
 <aside class="ps-side">
 <section><h2>Techniques</h2>{legend_markup(doc)}</section>
-<section><h2>Counts</h2>{chart_markup(shown_counts(doc), doc.counts)}</section>
+<section><h2>Counts</h2>{chart_markup(doc.shown_counts, doc.counts)}</section>
 <section id="ps-details" class="ps-details" aria-live="polite"><h2>Details</h2>
 <p>Click or focus a highlighted passage to see its technique, definition and confidence.</p></section>
 </aside>

@@ -28,7 +28,7 @@ def _legend(doc: AnalysedDocument) -> Table:
 
 def hidden_note(doc: AnalysedDocument) -> str:
     """What the display threshold hides, and how to see it."""
-    n = len(doc.spans) - len(doc.shown_spans)
+    n = doc.n_hidden
     if not n:
         return ""
     return (f"{n} less certain passage{'s' if n > 1 else ''} hidden (confidence below {doc.min_confidence:.0%}); "
@@ -50,8 +50,8 @@ def render_rich(doc: AnalysedDocument, console: Console) -> None:
     console.print()
     console.print(f"source: {doc.source}   model: {doc.model_version}   spans: {len(spans)}   "
                   f"propaganda density: {whole.density:.1%}", markup=False, highlight=False)
-    if hidden_note(whole):
-        console.print(hidden_note(whole), markup=False, highlight=False)
+    if note := hidden_note(whole):
+        console.print(note, markup=False, highlight=False)
     if spans:
         console.print(_legend(doc))
         table = Table(show_edge=False)
@@ -72,8 +72,8 @@ def render_plain(doc: AnalysedDocument) -> str:
              f"source: {doc.source}",
              f"model: {doc.model_version}",
              f"spans: {len(doc.spans)}  propaganda density: {whole.density:.1%}"]
-    if hidden_note(whole):
-        lines.append(hidden_note(whole))
+    if note := hidden_note(whole):
+        lines.append(note)
     for name, n in sorted(doc.counts.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {techniques.get(name).title}: {n}")
     lines.append("")

@@ -25,8 +25,8 @@ from ..detect import session
 from ..encoding import encode, load_tokenizer
 from ..features import N_FEATURES
 from ..ptc import LabelledArticle
-from ..segment import WINDOW_TOKENS, token_range, windows_for
-from .data import bio_tags
+from ..segment import WINDOW_TOKENS, windows_for
+from .data import technique_shares, token_targets
 
 log = logging.getLogger(__name__)
 
@@ -148,15 +148,6 @@ class SpanHead(nn.Module):
         return torch.softmax(self.net(span_inputs), -1)
 
 
-def _window_targets(art: LabelledArticle, offsets, starts, stops):
-    bio = bio_tags(offsets, [(s, e) for _, s, e in art.spans])
-    tech = np.zeros((len(offsets), len(techniques.NAMES)), dtype=np.float32)
-    for name, s, e in art.spans:
-        a, b = token_range(offsets, s, e)
-        tech[a:b, techniques.INDEX[name]] = 1.0
-    return [(bio[a:b], tech[a:b]) for a, b in zip(starts, stops)]
-
-
 def load_windows(articles: list[LabelledArticle], feats: Path, tokenizer):
     """(layers fp16 (len+2, L, W), bio (len,), tech (len, 14)) for every window of the articles."""
     out = []
@@ -164,10 +155,11 @@ def load_windows(articles: list[LabelledArticle], feats: Path, tokenizer):
         z = np.load(feats / f"{art.id}.npz")
         starts, stops, hidden = z["starts"], z["stops"], z["hidden"]  # each access of an npz key reads it again
         enc = encode(tokenizer, art.text)
+        bio, tech = token_targets(enc.offsets, art.spans)
         pos = 0
-        for (bio, tech), a, b in zip(_window_targets(art, enc.offsets, starts, stops), starts, stops):
+        for a, b in zip(starts, stops):
             n = b - a + 2
-            out.append((hidden[pos : pos + n], bio, tech))
+            out.append((hidden[pos : pos + n], bio[a:b], tech[a:b]))
             pos += n
     return out
 
@@ -237,11 +229,8 @@ def span_examples(articles: list[LabelledArticle], feats: Path, tokenizer, heads
         keys = list(grouped)
         got, valid = span_rows(scores, keys, hidden)
         for row, k in zip(got, valid):
-            target = np.zeros(len(techniques.NAMES), dtype=np.float32)
-            for name in grouped[keys[k]]:
-                target[techniques.INDEX[name]] += 1 / len(grouped[keys[k]])
             rows.append(row)
-            targets.append(target)
+            targets.append(technique_shares(grouped[keys[k]]))
     return np.stack(rows), np.stack(targets)
 
 

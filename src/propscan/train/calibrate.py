@@ -113,6 +113,16 @@ def cross_fitted(raw: list[float], correct: list[int], names: list[str], groups:
     return out
 
 
+def expected_calibration_error(conf: list[float], correct: list[int], bins: int = 10) -> float:
+    conf_a, corr_a = np.array(conf), np.array(correct, dtype=float)
+    ece = 0.0
+    for lo in np.linspace(0, 1, bins, endpoint=False):
+        m = (conf_a >= lo) & (conf_a < lo + 1 / bins)
+        if m.any():
+            ece += m.mean() * abs(conf_a[m].mean() - corr_a[m].mean())
+    return float(ece)
+
+
 def technique_ece(conf: list[float], correct: list[int], names: list[str], bins: int = 10) -> float:
     """Expected calibration error within each technique, averaged with the techniques' span counts
     as weights: what per-technique scaling should lower (the pooled ECE cannot see a technique
@@ -120,12 +130,8 @@ def technique_ece(conf: list[float], correct: list[int], names: list[str], bins:
     total = 0.0
     for name in set(names):
         idx = [i for i, n in enumerate(names) if n == name]
-        c, y = np.array([conf[i] for i in idx]), np.array([correct[i] for i in idx], dtype=float)
-        for lo in np.linspace(0, 1, bins, endpoint=False):
-            m = (c >= lo) & (c < lo + 1 / bins)
-            if m.any():
-                total += m.sum() * abs(c[m].mean() - y[m].mean())
-    return float(total / max(len(conf), 1))
+        total += len(idx) * expected_calibration_error([conf[i] for i in idx], [correct[i] for i in idx], bins)
+    return total / max(len(conf), 1)
 
 
 def hash_half(article_id: str) -> int:

@@ -43,6 +43,23 @@ def bio_tags(offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> np
     return bio
 
 
+def token_targets(offsets: list[tuple[int, int]], spans: list[tuple[str, int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Each token's BIO tag over the merged spans, and 1 for every technique whose span holds it."""
+    tech = np.zeros((len(offsets), len(techniques.NAMES)), dtype=np.float32)
+    for name, s, e in spans:
+        a, b = token_range(offsets, s, e)
+        tech[a:b, techniques.INDEX[name]] = 1.0
+    return bio_tags(offsets, [(s, e) for _, s, e in spans]), tech
+
+
+def technique_shares(names: list[str]) -> np.ndarray:
+    """A span's target: each technique's share among its gold labels."""
+    target = np.zeros(len(techniques.NAMES), dtype=np.float32)
+    for name in names:
+        target[techniques.INDEX[name]] += 1.0 / len(names)
+    return target
+
+
 def article_examples(tokenizer, article: LabelledArticle, window_tokens: int = WINDOW_TOKENS) -> list[WindowExample]:
     """Windows of ``article`` as the runtime cuts them; a smaller ``window_tokens`` packs fewer
     sentences per window, so training can show a sentence among other neighbours."""
@@ -51,13 +68,11 @@ def article_examples(tokenizer, article: LabelledArticle, window_tokens: int = W
     if n == 0:
         return []
     windows = windows_for(article.text, enc.offsets, size=window_tokens)
-    bio = bio_tags(enc.offsets, [(s, e) for _, s, e in article.spans])
-    tech = np.zeros((n, len(techniques.NAMES)), dtype=np.float32)
+    bio, tech = token_targets(enc.offsets, article.spans)
     grouped: dict[tuple[int, int], list[str]] = {}
     for name, s, e in article.spans:
         a, b = token_range(enc.offsets, s, e)
         if b > a:
-            tech[a:b, techniques.INDEX[name]] = 1.0
             grouped.setdefault((s, e), []).append(name)
     examples = [WindowExample(enc.ids[w.start : w.stop], bio[w.start : w.stop], tech[w.start : w.stop]) for w in windows]
     context = ArticleContext(article.text)
@@ -68,8 +83,5 @@ def article_examples(tokenizer, article: LabelledArticle, window_tokens: int = W
         first, stop = max(a, w.start) - w.start, min(b, w.stop) - w.start
         if stop <= first:
             continue
-        target = np.zeros(len(techniques.NAMES), dtype=np.float32)
-        for name in names:
-            target[techniques.INDEX[name]] += 1.0 / len(names)
-        examples[wi].spans.append(SpanTarget(first, stop, target, context.features(s, e)))
+        examples[wi].spans.append(SpanTarget(first, stop, technique_shares(names), context.features(s, e)))
     return examples

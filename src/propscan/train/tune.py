@@ -136,16 +136,6 @@ def _extended(threshold: float) -> list[tuple[float, float]]:
     return [(t, e) for t in near for e in EXTEND_GRID if t - e >= 0.05]
 
 
-def expected_calibration_error(conf: list[float], correct: list[int], bins: int = 10) -> float:
-    conf_a, corr_a = np.array(conf), np.array(correct, dtype=float)
-    ece = 0.0
-    for lo in np.linspace(0, 1, bins, endpoint=False):
-        m = (conf_a >= lo) & (conf_a < lo + 1 / bins)
-        if m.any():
-            ece += m.mean() * abs(conf_a[m].mean() - corr_a[m].mean())
-    return float(ece)
-
-
 def _correctness(pred: dict, gold_lab: dict) -> tuple[list[float], list[int], list[str], list[str]]:
     """Each labelled span's confidence, whether it is right (it overlaps a gold span of the same
     technique), its technique and its article."""
@@ -234,9 +224,9 @@ def tune(oof: dict, articles: list[LabelledArticle], guards: GuardOptions = Guar
             for t in techniques.NAMES
         },
         "calibration": {
-            "ece_before": expected_calibration_error(conf, correct),
-            "ece_after": expected_calibration_error(cal_conf, cal_correct),
-            "ece_cross_fitted": expected_calibration_error(held_conf, correct),
+            "ece_before": calibrate.expected_calibration_error(conf, correct),
+            "ece_after": calibrate.expected_calibration_error(cal_conf, cal_correct),
+            "ece_cross_fitted": calibrate.expected_calibration_error(held_conf, correct),
             "reliability_cross_fitted": calibrate.reliability(held_conf, correct),
             "display": shown,
         },
