@@ -65,6 +65,17 @@ def main(
         raise typer.Exit()
 
 
+NoClaims = Annotated[bool, typer.Option("--no-claims", help="Skip the check-worthy claims (sentences stating a factual claim worth checking).")]
+NoPartisanship = Annotated[bool, typer.Option("--no-partisanship", help="Skip the hyperpartisan reading.")]
+ClaimsThreshold = Annotated[Optional[float], typer.Option("--claims-threshold", min=0.0, max=1.0, help="List sentences whose check-worthiness score is at least this (0..1). Default: the model's F1-tuned threshold.")]
+
+
+def _aid_options(no_claims: bool, no_partisanship: bool, claims_threshold: Optional[float]):
+    from .assess.aids import AidOptions
+
+    return AidOptions(partisanship=not no_partisanship, claims=not no_claims, claims_threshold=claims_threshold)
+
+
 @app.command()
 def analyze(
     sources: Annotated[list[str], typer.Argument(help="Article .txt/.html files, folders of them, http(s) URLs, or - for standard input.", show_default=False)],
@@ -76,13 +87,18 @@ def analyze(
     allow_private: Annotated[bool, typer.Option("--allow-private", help="Allow URLs on loopback, private and link-local addresses.")] = False,
     model: Annotated[Optional[str], typer.Option("--model", help=MODEL_HELP)] = None,
     min_confidence: Annotated[Optional[float], typer.Option("--min-confidence", min=0.0, max=1.0, help="Readable outputs (terminal, HTML) hide passages below this confidence at first; JSON and PTC lines keep every passage. Default: the model's display threshold.")] = None,
+    no_claims: NoClaims = False,
+    no_partisanship: NoPartisanship = False,
+    claims_threshold: ClaimsThreshold = None,
 ) -> None:
     """Analyse articles: every passage using a propaganda technique, with its technique,
     confidence and exact character offsets into the analysed text.
 
-    JSON output (schema_version 1.1) has: source, title, language, model_version, text,
+    JSON output (schema_version 1.2) has: source, title, language, model_version, text,
     length, spans [start, end, technique, confidence, text], counts, density, warnings,
-    min_confidence (readable outputs hide spans below it at first; JSON keeps them all).
+    min_confidence (readable outputs hide spans below it at first; JSON keeps them all),
+    hyperpartisan {probability, label, reasons, caution} and claims [start, end, text, score]
+    (null where skipped: switched off, under 100 words, or not English).
     With several sources, --format json prints one JSON document per line.
     Exit status: 0 when every source was analysed, 2 when any source failed (the others are
     still analysed and written), 3 when the model cannot be loaded.
@@ -108,7 +124,8 @@ def analyze(
     if raws:
         from .pipeline import Analyzer
 
-        docs = Analyzer.load(model, min_confidence=min_confidence).analyze(raws)
+        docs = Analyzer.load(model, min_confidence=min_confidence,
+                             aids=_aid_options(no_claims, no_partisanship, claims_threshold)).analyze(raws)
     for d in docs:
         for w in d.warnings:
             _err(f"warning: {d.source}: {w}")
@@ -206,25 +223,40 @@ def predict(
 
 @app.command()
 def evaluate(
-    gold: Annotated[Path, typer.Option("--gold", help="Gold technique labels: id, technique, start, end.", show_default=False)],
+    gold: Annotated[Optional[Path], typer.Option("--gold", help="Gold labels: PTC technique labels (id, technique, start, end), or with --hyperpartisan the SemEval-2019 ground-truth XML.", show_default=False)] = None,
     articles: Annotated[Optional[Path], typer.Option("--articles", help="Folder of articleNNN.txt: run the model on it and score all three tasks.")] = None,
     pred: Annotated[Optional[Path], typer.Option("--pred", help="Score an existing prediction file instead (see --task).")] = None,
     task: Annotated[str, typer.Option("--task", help="With --pred: si (id, start, end), labelled (id, technique, start, end) or tc (lines aligned with --gold).")] = "labelled",
+    hyperpartisan: Annotated[Optional[Path], typer.Option("--hyperpartisan", help="SemEval-2019 Task 4 articles XML: score the partisanship reading against --gold (ground-truth XML).")] = None,
+    checkworthy: Annotated[Optional[Path], typer.Option("--checkworthy", help="CheckThat! 2024 Task 1 TSV (Sentence_id, Text, class_label): score the claims model.")] = None,
+    claims_threshold: ClaimsThreshold = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
     model: Annotated[Optional[str], typer.Option("--model", help=MODEL_HELP)] = None,
 ) -> None:
-    """SemEval-2020 Task 11 scores: SI F1, TC micro-F1 and labelled-span F1 (per technique too)."""
+    """Score propscan on labelled data: SemEval-2020 Task 11 (SI F1, TC micro-F1, labelled-span F1,
+    per technique too), SemEval-2019 Task 4 hyperpartisan (accuracy, macro-F1) or CheckThat! 2024
+    Task 1 check-worthiness (F1 of the check-worthy class)."""
     from .evaluate.run import evaluate_files, evaluate_model, format_report
 
-    if (articles is None) == (pred is None):
-        raise InputError("give exactly one of --articles (run the model) or --pred (score a file)")
-    if not gold.is_file():
-        raise InputError("no such file", source=str(gold))
-    if articles is not None:
+    modes = [x is not None for x in (articles, pred, hyperpartisan, checkworthy)]
+    if sum(modes) != 1:
+        raise InputError("give exactly one of --articles or --pred (PTC), --hyperpartisan or --checkworthy")
+    for path in (gold, pred, hyperpartisan, checkworthy):
+        if path is not None and not path.is_file():
+            raise InputError("no such file", source=str(path))
+    if checkworthy is None and gold is None:
+        raise InputError("--gold is needed (the labels to score against)")
+    if checkworthy is not None:
+        from .evaluate.aids import evaluate_checkworthy
+
+        report = evaluate_checkworthy(checkworthy, model, claims_threshold)
+    elif hyperpartisan is not None:
+        from .evaluate.aids import evaluate_hyperpartisan
+
+        report = evaluate_hyperpartisan(hyperpartisan, gold, model)
+    elif articles is not None:
         report = evaluate_model(articles, gold, model)
     else:
-        if not pred.is_file():
-            raise InputError("no such file", source=str(pred))
         report = evaluate_files(gold, pred, task)
     typer.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
@@ -302,6 +334,24 @@ def train(
               options=dict(epochs=epochs, lr=lr, window_tokens=window_tokens, batch_size=batch_size,
                            window_jitter=window_jitter, ema=ema, crf=crf,
                            base_weights=str(base_weights) if base_weights else None))
+
+
+@app.command("train-aids")
+def train_aids(
+    data: Annotated[Path, typer.Option("--data", help="Folder holding hyperpartisan/ (SemEval-2019 Task 4) and checkworthy/ (CheckThat! 2024 Task 1).")] = Path("../shared/data"),
+    out: Annotated[Path, typer.Option("--out", help="Where to write partisan.json and claims.json.")] = Path("model-out/assess"),
+    work: Annotated[Path, typer.Option("--work", help="Cache of the detector's features per text (reused by later runs).")] = Path("assess-work"),
+    only: Annotated[Optional[list[str]], typer.Option("--only", help="Train only this aid: partisan or claims (repeatable).")] = None,
+    version: Annotated[Optional[str], typer.Option("--version", help="Version string (default: date-based).")] = None,
+) -> None:
+    """Train the reading aids (partisanship, check-worthy claims) on the fast model's features (needs the \\[train] extra)."""
+    from .train.cli import run_train_aids
+
+    which = only or ["partisan", "claims"]
+    if bad := [w for w in which if w not in ("partisan", "claims")]:
+        raise typer.BadParameter(f"--only takes partisan or claims, not {bad[0]!r}")
+    figures = run_train_aids(data=data, out=out, work=work, which=which, version=version)
+    typer.echo(json.dumps(figures, indent=2))
 
 
 @app.command()

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import techniques
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 _SPACE = re.compile(r"\s+")
 
 
@@ -41,6 +41,46 @@ class Span:
         }
 
 
+PARTISAN_CAUTION = ("It measures how much the article reads like hyperpartisan outlets of 2016-18 US news; "
+                    "not a judgement of truth, nor of the author.")
+
+
+@dataclass(frozen=True)
+class Reason:
+    kind: str  # "phrase", "passage" or "technique"
+    text: str
+    weight: float  # share of the log-odds it added
+    start: int | None = None
+    end: int | None = None
+
+    def to_dict(self) -> dict:
+        d = {"kind": self.kind, "text": self.text, "weight": round(self.weight, 4)}
+        if self.start is not None:
+            d.update(start=self.start, end=self.end)
+        return d
+
+
+@dataclass
+class PartisanReading:
+    probability: float
+    label: str  # "hyperpartisan" or "not hyperpartisan"
+    reasons: list[Reason] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"probability": round(self.probability, 4), "label": self.label,
+                "reasons": [r.to_dict() for r in self.reasons], "caution": PARTISAN_CAUTION}
+
+
+@dataclass(frozen=True)
+class Claim:
+    start: int
+    end: int
+    score: float
+
+    def to_dict(self, text: str) -> dict:
+        return {"start": self.start, "end": self.end, "text": text[self.start : self.end], "score": round(self.score, 4)}
+
+
 @dataclass
 class AnalysedDocument:
     text: str
@@ -53,12 +93,18 @@ class AnalysedDocument:
     # readable outputs (terminal, HTML, web page) hide spans below this by default; data outputs
     # (JSON, PTC lines) keep every span. From the model's display threshold or --min-confidence.
     min_confidence: float = 0.0
+    # reading aids (schema 1.2): None where not computed (switched off, too short, not English)
+    hyperpartisan: PartisanReading | None = None
+    claims: list[Claim] | None = None
 
     def __post_init__(self):
         for s in self.spans:
             if not (0 <= s.start < s.end <= len(self.text)):
                 raise ValueError(f"span {s.start}-{s.end} lies outside the text (length {len(self.text)})")
             techniques.get(s.technique)
+        for c in self.claims or []:
+            if not (0 <= c.start < c.end <= len(self.text)):
+                raise ValueError(f"claim {c.start}-{c.end} lies outside the text (length {len(self.text)})")
 
     @property
     def counts(self) -> dict[str, int]:
@@ -107,6 +153,8 @@ class AnalysedDocument:
             "density": self.density,
             "warnings": list(self.warnings),
             "min_confidence": self.min_confidence,
+            "hyperpartisan": self.hyperpartisan.to_dict() if self.hyperpartisan else None,
+            "claims": None if self.claims is None else [c.to_dict(self.text) for c in self.claims],
         }
 
     @classmethod
@@ -130,4 +178,26 @@ class AnalysedDocument:
             spans=spans,
             warnings=list(d.get("warnings", [])),
             min_confidence=float(d.get("min_confidence", 0.0)),
+            hyperpartisan=reading_from_dict(d.get("hyperpartisan")),
+            claims=_claims_from_dict(text, d.get("claims")),
         )
+
+
+def reading_from_dict(d: dict | None) -> PartisanReading | None:
+    if not d:
+        return None
+    reasons = [Reason(str(r["kind"]), str(r["text"]), float(r["weight"]), r.get("start"), r.get("end"))
+               for r in d.get("reasons", [])]
+    return PartisanReading(float(d["probability"]), str(d["label"]), reasons)
+
+
+def _claims_from_dict(text: str, rows: list | None) -> list[Claim] | None:
+    if rows is None:
+        return None
+    claims = []
+    for c in rows:
+        claim = Claim(int(c["start"]), int(c["end"]), float(c["score"]))
+        if "text" in c and text[claim.start : claim.end] != c["text"]:
+            raise ValueError(f"claim {claim.start}-{claim.end}: text does not match the offsets")
+        claims.append(claim)
+    return claims

@@ -1,4 +1,4 @@
-"""ingest -> segment -> detect -> label -> AnalysedDocument, for any number of articles.
+"""ingest -> segment -> detect -> label -> assess (reading aids) -> AnalysedDocument, for any number of articles.
 
 Very long texts are analysed in sections of whole sentences, so memory stays bounded
 (the encoder's hidden states are kept only for one section at a time) and nothing is cut.
@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from .assess.aids import AidOptions, ReadingAids, add_readings, load_aids
+from .assess.evidence import SectionEvidence, gather, summarise
 from .doc import AnalysedDocument, Span
 from .ingest.sources import RawArticle
 from .language import detect_language
@@ -37,16 +39,20 @@ def sections(text: str, limit: int = SECTION_CHARS) -> list[tuple[int, int]]:
 class Analyzer:
     """Holds the loaded model; analyse as many articles as you like with it."""
 
-    def __init__(self, predictor: Predictor | None = None, min_confidence: float | None = None):
+    def __init__(self, predictor: Predictor | None = None, min_confidence: float | None = None,
+                 aids: AidOptions = AidOptions(), reading_aids: ReadingAids | None = None):
         self.predictor = predictor or Predictor()
         self.min_confidence = self.predictor.settings.display_threshold if min_confidence is None else min_confidence
+        self.aids = aids
+        self.reading_aids = reading_aids or (load_aids() if aids.partisanship or aids.claims else None)
 
     @classmethod
     def load(cls, model: Path | str | None = None, threads: int | None = None,
-             min_confidence: float | None = None) -> Analyzer:
+             min_confidence: float | None = None, aids: AidOptions = AidOptions()) -> Analyzer:
         """A tier ('fast', 'accurate') or a model folder (default: fast), checked against its hashes.
-        ``min_confidence``: what readable outputs show by default (None: the model's choice)."""
-        return cls(load_predictor(model, threads), min_confidence)
+        ``min_confidence``: what readable outputs show by default (None: the model's choice);
+        ``aids``: which reading aids (partisanship, claims) to add."""
+        return cls(load_predictor(model, threads), min_confidence, aids)
 
     @property
     def model_version(self) -> str:
@@ -56,6 +62,7 @@ class Analyzer:
         """`pause` is called between encoder batches (see Detector.score)."""
         parts = [(i, s, e) for i, a in enumerate(articles) for s, e in sections(a.text)]
         spans: list[list[Span]] = [[] for _ in articles]
+        evidence: list[list[SectionEvidence]] = [[] for _ in articles]
         batch = 24  # sections scored together: enough to fill encoder batches, bounded memory
         for k in range(0, len(parts), batch):
             chunk = parts[k : k + batch]
@@ -63,8 +70,10 @@ class Analyzer:
             for (i, s, _), scores in zip(chunk, scored):
                 for x in self.predictor.labelled(scores):
                     spans[i].append(Span(x.start + s, x.end + s, x.technique, x.confidence))
+                if self.reading_aids is not None:
+                    evidence[i].append(summarise(s, scores))
         docs = []
-        for art, found in zip(articles, spans):
+        for art, found, parts in zip(articles, spans, evidence):
             lang = detect_language(art.text)
             warnings = list(art.warnings)
             if lang != "en":
@@ -72,7 +81,10 @@ class Analyzer:
                     f"text looks non-English (detected: {lang}); the model was trained on English news, "
                     "so results are unreliable"
                 )
-            docs.append(AnalysedDocument(text=art.text, source=art.source, title=art.title, language=lang,
-                                         model_version=self.model_version, spans=found, warnings=warnings,
-                                         min_confidence=self.min_confidence))
+            doc = AnalysedDocument(text=art.text, source=art.source, title=art.title, language=lang,
+                                   model_version=self.model_version, spans=found, warnings=warnings,
+                                   min_confidence=self.min_confidence)
+            if self.reading_aids is not None and parts:
+                add_readings(doc, gather(art.text, parts), self.reading_aids, self.aids)
+            docs.append(doc)
         return docs

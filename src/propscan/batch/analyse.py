@@ -1,12 +1,13 @@
 """Records in, result rows out: the one step both engines (local processes, Ray actors) run.
 
-A result is {"kind": "document", "doc": row, "spans": rows}, {"kind": "failure", ...} or
+A result is {"kind": "document", "doc": row, "spans": rows, "claims": rows}, {"kind": "failure", ...} or
 {"kind": "skipped", ...}; each keeps the record's id and content hash, so the driver can make
 every keep/skip/duplicate decision in input order, identically for both engines.
 """
 
 from __future__ import annotations
 
+from ..assess.features import word_count
 from ..errors import PropscanError
 from ..ingest.sources import RawArticle, from_html, from_text
 from .records import COUNT_COLUMNS
@@ -23,6 +24,9 @@ def document_row(rec: dict, doc) -> dict:
     return {"id": rec["id"], "source": rec["source"], "url": rec["url"], "date": rec["date"], "title": doc.title,
             "language": doc.language, "length": len(doc.text), "density": doc.density, "n_spans": len(doc.spans),
             **{col: counts.get(name, 0) for name, col in COUNT_COLUMNS.items()},
+            "words": word_count(doc.text),
+            "hyperpartisan_probability": doc.hyperpartisan.probability if doc.hyperpartisan else None,
+            "n_claims": None if doc.claims is None else len(doc.claims),
             "model_version": doc.model_version, "content_hash": rec["hash"], "input": rec["input"]}
 
 
@@ -30,6 +34,11 @@ def span_rows(doc_id: str, doc) -> list[dict]:
     return [{"doc_id": doc_id, "start": s.start, "end": s.end, "technique": s.technique,
              "confidence": s.confidence, "text": doc.text[s.start : s.end]}
             for s in sorted(doc.spans, key=lambda s: (s.start, s.end, s.technique))]
+
+
+def claim_rows(doc_id: str, doc) -> list[dict]:
+    return [{"doc_id": doc_id, "start": c.start, "end": c.end, "score": c.score, "text": doc.text[c.start : c.end]}
+            for c in sorted(doc.claims or [], key=lambda c: c.start)]
 
 
 def _fail(rec: dict, reason: str) -> dict:
@@ -56,5 +65,6 @@ def analyse_items(analyzer, items: list[dict], done_ids=frozenset(), done_hashes
         for i, doc in zip(where, analyzer.analyze(raws)):
             rec = items[i]
             results[i] = {"kind": "document", "id": rec["id"], "input": rec["input"], "hash": rec["hash"],
-                          "doc": document_row(rec, doc), "spans": span_rows(rec["id"], doc)}
+                          "doc": document_row(rec, doc), "spans": span_rows(rec["id"], doc),
+                          "claims": claim_rows(rec["id"], doc)}
     return results

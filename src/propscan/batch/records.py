@@ -20,8 +20,10 @@ def count_column(technique: str) -> str:
 
 COUNT_COLUMNS = {name: count_column(name) for name in techniques.NAMES}
 DOCUMENT_COLUMNS = ["id", "source", "url", "date", "title", "language", "length", "density", "n_spans",
-                    *COUNT_COLUMNS.values(), "model_version", "content_hash", "input"]
+                    *COUNT_COLUMNS.values(), "words", "hyperpartisan_probability", "n_claims", "model_version",
+                    "content_hash", "input"]
 SPAN_COLUMNS = ["doc_id", "start", "end", "technique", "confidence", "text"]
+CLAIM_COLUMNS = ["doc_id", "start", "end", "score", "text"]
 ERROR_COLUMNS = ["id", "input", "reason"]
 
 

@@ -83,7 +83,7 @@ def run_batch(inputs: list[str], *, out: str | None, sqlite: Path | None, engine
     summary = Summary()
     unit_list = list(units(inputs))
     summary.missing_inputs = [u["path"] for u in unit_list if u["format"] == "missing"]
-    rows: dict[str, list[dict]] = {"documents": [], "spans": [], "errors": []}
+    rows: dict[str, list[dict]] = {"documents": [], "spans": [], "claims": [], "errors": []}
     t0 = time.perf_counter()
 
     def flush() -> None:
@@ -107,6 +107,7 @@ def run_batch(inputs: list[str], *, out: str | None, sqlite: Path | None, engine
             if res["kind"] == "document":
                 rows["documents"].append(res["doc"])
                 rows["spans"].extend(res["spans"])
+                rows["claims"].extend(res["claims"])
                 summary.done += 1
                 summary.spans += len(res["spans"])
             else:

@@ -1,5 +1,6 @@
 """Corpus statistics from a batch output folder: per outlet or per period, the most frequent
-span texts per technique, and the most and least propagandistic documents."""
+span texts per technique, the most and least propagandistic documents, how partisan each group
+reads and its most check-worthy claims."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from .records import COUNT_COLUMNS
 UNKNOWN = {"source": "(unknown source)", "month": "(undated)", "week": "(undated)"}
 TOP_SPANS = 5
 RANKED = 10
+TOP_CLAIMS = 3  # per group
 
 
-def load_tables(folder: str) -> tuple[list[dict], list[dict]]:
+def load_tables(folder: str) -> tuple[list[dict], list[dict], list[dict]]:
+    """Documents, spans and claims (no claims table: an output of an older propscan, so none)."""
     import pyarrow as pa
     import pyarrow.dataset as ds
 
@@ -25,12 +28,22 @@ def load_tables(folder: str) -> tuple[list[dict], list[dict]]:
 
     fs, root = filesystem(folder)
     tables = []
-    for name in ("documents", "spans"):
+    for name in ("documents", "spans", "claims"):
         try:
             tables.append(ds.dataset(f"{root}/{name}", format="parquet", filesystem=fs).to_table().to_pylist())
         except (OSError, pa.ArrowInvalid) as exc:
+            if name == "claims":
+                tables.append([])
+                continue
             raise InputError(f"{folder}: no readable {name} table ({exc}); is this a `propscan batch` output folder?") from None
-    return tables[0], tables[1]
+    return tables[0], tables[1], tables[2]
+
+
+def _grouped(docs: list[dict], by: str) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for d in docs:
+        groups[group_key(d, by)].append(d)
+    return groups
 
 
 def group_key(doc: dict, by: str) -> str:
@@ -48,9 +61,7 @@ def group_key(doc: dict, by: str) -> str:
 
 def group_table(docs: list[dict], by: str) -> list[dict]:
     """One row per outlet/period: documents, spans, characters, mean density, counts per technique."""
-    groups: dict[str, list[dict]] = defaultdict(list)
-    for d in docs:
-        groups[group_key(d, by)].append(d)
+    groups = _grouped(docs, by)
     order = sorted(groups, key=(lambda k: (-len(groups[k]), k)) if by == "source" else (lambda k: k))
     rows = []
     for key in order:
@@ -60,9 +71,29 @@ def group_table(docs: list[dict], by: str) -> list[dict]:
         row = {by: key, "documents": len(members), "spans": spans, "characters": chars,
                "mean_density": round(sum(d["density"] for d in members) / len(members), 4),
                "spans_per_1k_chars": round(1000 * spans / chars, 3) if chars else 0.0}
+        read = [d["hyperpartisan_probability"] for d in members if d.get("hyperpartisan_probability") is not None]
+        row["mean_hyperpartisan"] = round(sum(read) / len(read), 4) if read else None
+        listed = [d for d in members if d.get("n_claims") is not None]
+        words = sum(d.get("words") or 0 for d in listed)
+        row["claims_per_1k_words"] = round(1000 * sum(d["n_claims"] for d in listed) / words, 3) if words else None
         for name, col in COUNT_COLUMNS.items():
             row[name] = sum(d[col] for d in members)
         rows.append(row)
+    return rows
+
+
+def top_claims(docs: list[dict], claims: list[dict], by: str, n: int = TOP_CLAIMS) -> list[dict]:
+    """The n most check-worthy claims of each group (ties by document id and offset)."""
+    group_of = {d["id"]: group_key(d, by) for d in docs}
+    per: dict[str, list[dict]] = defaultdict(list)
+    for c in claims:
+        if c["doc_id"] in group_of:
+            per[group_of[c["doc_id"]]].append(c)
+    rows = []
+    for key in sorted(per):
+        for c in sorted(per[key], key=lambda c: (-c["score"], c["doc_id"], c["start"]))[:n]:
+            rows.append({by: key, "doc_id": c["doc_id"], "score": round(c["score"], 4),
+                         "text": " ".join(c["text"].split())})
     return rows
 
 
@@ -94,11 +125,12 @@ def ranked_documents(docs: list[dict], n: int = RANKED) -> list[dict]:
 def corpus_stats(folder: str, by: str = "source") -> dict:
     if by not in UNKNOWN:
         raise InputError(f"--by must be one of {', '.join(UNKNOWN)}, not {by!r}")
-    docs, spans = load_tables(folder)
+    docs, spans, claims = load_tables(folder)
     if not docs:
         raise InputError(f"{folder}: no analysed documents yet")
-    return {"by": by, "documents": len(docs), "spans": len(spans),
+    return {"by": by, "documents": len(docs), "spans": len(spans), "claims": len(claims),
             "groups": group_table(docs, by), "top_spans": top_span_texts(spans), "ranked": ranked_documents(docs),
+            "top_claims": top_claims(docs, claims, by),
             "by_month": group_table(docs, "month") if by != "month" else None}
 
 
@@ -111,7 +143,8 @@ def write_csvs(stats: dict, path: Path) -> list[Path]:
 
     written = []
     for table, target in (("groups", path), ("top_spans", path.with_name(f"{path.stem}.top_spans.csv")),
-                          ("ranked", path.with_name(f"{path.stem}.documents.csv"))):
+                          ("ranked", path.with_name(f"{path.stem}.documents.csv")),
+                          ("top_claims", path.with_name(f"{path.stem}.claims.csv"))):
         rows = stats[table]
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["empty"], lineterminator="\n")

@@ -19,9 +19,9 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from ..errors import PropscanError
-from .records import COUNT_COLUMNS, DOCUMENT_COLUMNS, ERROR_COLUMNS, SPAN_COLUMNS
+from .records import CLAIM_COLUMNS, COUNT_COLUMNS, DOCUMENT_COLUMNS, ERROR_COLUMNS, SPAN_COLUMNS
 
-TABLES = ("documents", "spans", "errors")
+TABLES = ("documents", "spans", "claims", "errors")
 PART = re.compile(r"^part-(\d{5,})\.parquet$")
 
 
@@ -40,12 +40,16 @@ SCHEMAS = {
     "documents": pa.schema([(c, pa.string()) for c in ("id", "source", "url", "date", "title", "language")]
                            + [("length", pa.int64()), ("density", pa.float64()), ("n_spans", pa.int64())]
                            + [(c, pa.int64()) for c in COUNT_COLUMNS.values()]
+                           + [("words", pa.int64()), ("hyperpartisan_probability", pa.float64()), ("n_claims", pa.int64())]
                            + [(c, pa.string()) for c in ("model_version", "content_hash", "input")]),
     "spans": pa.schema([("doc_id", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
                         ("technique", pa.string()), ("confidence", pa.float64()), ("text", pa.string())]),
+    "claims": pa.schema([("doc_id", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
+                         ("score", pa.float64()), ("text", pa.string())]),
     "errors": pa.schema([(c, pa.string()) for c in ERROR_COLUMNS]),
 }
 assert SCHEMAS["documents"].names == DOCUMENT_COLUMNS and SCHEMAS["spans"].names == SPAN_COLUMNS
+assert SCHEMAS["claims"].names == CLAIM_COLUMNS
 
 
 @dataclass
@@ -110,12 +114,12 @@ class ParquetParts:
         name = part_name(number)
         written = []
         try:
-            for t in ("spans", "errors", "documents"):  # documents last: its arrival commits the chunk
-                if not rows[t] and t != "documents":
+            for t in ("spans", "claims", "errors", "documents"):  # documents last: its arrival commits the chunk
+                if not rows.get(t) and t != "documents":
                     continue
                 tmp = self._path(t, f".{name}.tmp")
                 written.append(tmp)
-                pq.write_table(pa.Table.from_pylist(rows[t], schema=SCHEMAS[t]), tmp, filesystem=self.fs)
+                pq.write_table(pa.Table.from_pylist(rows.get(t, []), schema=SCHEMAS[t]), tmp, filesystem=self.fs)
                 self.fs.move(tmp, self._path(t, name))
                 written[-1] = self._path(t, name)
         except OSError as exc:
@@ -135,6 +139,8 @@ SQLITE_SCHEMA = (
     'CREATE TABLE IF NOT EXISTS spans (doc_id TEXT NOT NULL, start INTEGER, "end" INTEGER, technique TEXT, '
     "confidence REAL, text TEXT)",
     "CREATE INDEX IF NOT EXISTS spans_doc ON spans(doc_id)",
+    'CREATE TABLE IF NOT EXISTS claims (doc_id TEXT NOT NULL, start INTEGER, "end" INTEGER, score REAL, text TEXT)',
+    "CREATE INDEX IF NOT EXISTS claims_doc ON claims(doc_id)",
     "CREATE TABLE IF NOT EXISTS errors (id TEXT, input TEXT, reason TEXT, PRIMARY KEY (id, input))",
 )
 
@@ -164,10 +170,13 @@ class SqliteTables:
             self.db.execute("BEGIN IMMEDIATE")
             for d in rows["documents"]:
                 self.db.execute("DELETE FROM spans WHERE doc_id = ?", (d["id"],))
+                self.db.execute("DELETE FROM claims WHERE doc_id = ?", (d["id"],))
             self.db.executemany(f"INSERT OR REPLACE INTO documents VALUES ({','.join('?' * len(cols))})",
                                 [tuple(d[c] for c in cols) for d in rows["documents"]])
             self.db.executemany("INSERT INTO spans VALUES (?,?,?,?,?,?)",
                                 [tuple(s[c] for c in SPAN_COLUMNS) for s in rows["spans"]])
+            self.db.executemany("INSERT INTO claims VALUES (?,?,?,?,?)",
+                                [tuple(c[k] for k in CLAIM_COLUMNS) for c in rows.get("claims", [])])
             self.db.executemany("INSERT OR REPLACE INTO errors VALUES (?,?,?)",
                                 [tuple(e[c] for c in ERROR_COLUMNS) for e in rows["errors"]])
             self.db.execute("COMMIT")

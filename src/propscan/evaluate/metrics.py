@@ -117,3 +117,20 @@ def tc_score(lines: list[tuple[str, int, int, str]], predicted: list[str]) -> tu
     micro = sum(correct.values()) / total if total else 0.0
     per = {t: f1_from(correct[t], n_pred[t], correct[t], n_gold[t]) for t in sorted(set(n_gold) | set(n_pred))}
     return micro, per
+
+
+def binary_scores(gold: list[bool], predicted: list[bool]) -> dict:
+    """Accuracy, macro-F1 and the positive class's precision, recall and F1, with the counts."""
+    tp = sum(g and p for g, p in zip(gold, predicted))
+    fp = sum(p and not g for g, p in zip(gold, predicted))
+    fn = sum(g and not p for g, p in zip(gold, predicted))
+    tn = len(gold) - tp - fp - fn
+
+    def f1(tp_, fp_, fn_):
+        return 2 * tp_ / (2 * tp_ + fp_ + fn_) if tp_ else 0.0
+
+    return {"n": len(gold), "positives": tp + fn, "accuracy": round((tp + tn) / len(gold), 4) if gold else 0.0,
+            "macro_f1": round((f1(tp, fp, fn) + f1(tn, fn, fp)) / 2, 4), "f1": round(f1(tp, fp, fn), 4),
+            "precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
+            "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
+            "confusion": {"true_positive": tp, "false_positive": fp, "false_negative": fn, "true_negative": tn}}

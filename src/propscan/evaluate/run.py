@@ -88,6 +88,8 @@ def evaluate_files(gold_path: Path, pred_path: Path, task: str) -> dict:
 
 
 def format_report(report: dict) -> str:
+    if report.get("task") in ("hyperpartisan", "checkworthy"):
+        return format_binary(report)
     out = []
     if "articles" in report:
         out.append(f"articles: {report['articles']}" + (f"  model: {report['model_version']}" if "model_version" in report else ""))
@@ -108,3 +110,18 @@ def format_report(report: dict) -> str:
             lab = f"{per_lab[t]:.3f}" if t in per_lab else "-"
             out.append(f"{t:40} {tc:>7} {lab:>8}")
     return "\n".join(out)
+
+
+def format_binary(report: dict) -> str:
+    """A reading aid's scores: the positive class's F1 first (CheckThat!'s measure), then the rest."""
+    unit = "articles" if report["task"] == "hyperpartisan" else "sentences"
+    c = report["confusion"]
+    lines = [f"{report['task']}: {report['n']} {unit} ({report['positives']} positive)  model: {report['model_version']}",
+             f"accuracy {report['accuracy']:.4f}  macro-F1 {report['macro_f1']:.4f}",
+             f"positive class  F1 {report['f1']:.4f}  P {report['precision']:.4f}  R {report['recall']:.4f}",
+             f"confusion  TP {c['true_positive']}  FP {c['false_positive']}  FN {c['false_negative']}  TN {c['true_negative']}"]
+    if report.get("without_reading"):
+        lines.append(f"{report['without_reading']} articles got no reading (too short or not English): counted as not hyperpartisan")
+    if "threshold" in report:
+        lines.append(f"threshold {report['threshold']:.2f}")
+    return "\n".join(lines)

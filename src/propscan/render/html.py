@@ -13,8 +13,8 @@ from importlib import resources
 from urllib.parse import urlsplit
 
 from .. import techniques
-from ..doc import AnalysedDocument
-from .segments import pieces, sorted_spans
+from ..doc import PARTISAN_CAUTION, AnalysedDocument
+from .segments import pieces, sorted_claims, sorted_spans
 
 
 def _static(name: str) -> str:
@@ -66,27 +66,39 @@ def article_markup(doc: AnalysedDocument) -> str:
     two techniques shows both. A piece whose spans are all below the display threshold is
     marked but switched off until the reader asks for less certain passages."""
     spans = sorted_spans(doc)
+    claim_at = {c.start: (k, c) for k, c in enumerate(sorted_claims(doc))}
+    claim_ends = {c.end for c in doc.claims or []}
     out = []
     for k, p in enumerate(pieces(doc)):
-        chunk = escape(doc.text[p.start : p.end])
-        if not p.spans:
-            out.append(chunk)
-            continue
-        shown = [i for i in p.spans if doc.is_shown(spans[i])]
-        names = list(dict.fromkeys(spans[i].technique for i in shown or p.spans))
-        starting = list(dict.fromkeys(spans[i].technique for i in shown if spans[i].start == p.start))
-        tip = "; ".join(f"{techniques.get(spans[i].technique).title} (confidence {spans[i].confidence:.0%})"
-                        for i in p.spans)
-        label = "+".join(techniques.get(n).abbr for n in starting)
-        abbr = f' data-abbr="{escape(label)}"' if label else ""
-        state = (' tabindex="0"' if shown else "")
-        classes = "ps" + (" multi" if len(names) > 1 and shown else "") + ("" if shown else " off")
-        out.append(
-            f'<mark class="{classes}" id="ps-p{k}"{state} '
-            f'data-spans="{" ".join(map(str, p.spans))}" data-start="{p.start}" data-techs="{escape(" ".join(names))}"'
-            f'{abbr} style="{_mark_style(names)}" title="{escape(tip)}">{chunk}</mark>'
-        )
+        if p.start in claim_at:
+            n, c = claim_at[p.start]
+            out.append(f'<span class="ps-claim" id="ps-c{n}" data-claim="{n}" '
+                       f'title="Claim to check (check-worthiness {c.score:.0%})">')
+        out.append(_piece_markup(doc, spans, k, p))
+        if p.end in claim_ends:
+            out.append("</span>")
     return "".join(out)
+
+
+def _piece_markup(doc: AnalysedDocument, spans, k: int, p) -> str:
+    """One piece: plain escaped text, or a <mark> carrying its spans."""
+    chunk = escape(doc.text[p.start : p.end])
+    if not p.spans:
+        return chunk
+    shown = [i for i in p.spans if doc.is_shown(spans[i])]
+    names = list(dict.fromkeys(spans[i].technique for i in shown or p.spans))
+    starting = list(dict.fromkeys(spans[i].technique for i in shown if spans[i].start == p.start))
+    tip = "; ".join(f"{techniques.get(spans[i].technique).title} (confidence {spans[i].confidence:.0%})"
+                    for i in p.spans)
+    label = "+".join(techniques.get(n).abbr for n in starting)
+    abbr = f' data-abbr="{escape(label)}"' if label else ""
+    state = (' tabindex="0"' if shown else "")
+    classes = "ps" + (" multi" if len(names) > 1 and shown else "") + ("" if shown else " off")
+    return (
+        f'<mark class="{classes}" id="ps-p{k}"{state} '
+        f'data-spans="{" ".join(map(str, p.spans))}" data-start="{p.start}" data-techs="{escape(" ".join(names))}"'
+        f'{abbr} style="{_mark_style(names)}" title="{escape(tip)}">{chunk}</mark>'
+    )
 
 
 def swatch(t: techniques.Technique) -> str:
@@ -180,18 +192,62 @@ def passages_markup(doc: AnalysedDocument) -> str:
             f'<ol>{"".join(items)}</ol></section>')
 
 
+CLAIMS_NOTE = ("Sentences that state a factual claim of public interest that could be checked (trained on "
+               "CheckThat! 2024: US debates and speeches). Check-worthy is not the same as false.")
+
+
+def partisan_markup(doc: AnalysedDocument) -> str:
+    """A gauge of how partisan the article reads, the caution, and the reasons behind it."""
+    r = doc.hyperpartisan
+    if r is None:
+        return ""
+    reasons = []
+    for x in r.reasons:
+        kind = {"phrase": "phrase", "passage": "passage", "technique": "rate"}.get(x.kind, x.kind)
+        text = f"<q>{escape(x.text[:240])}</q>" if x.kind != "technique" else escape(x.text)
+        reasons.append(f'<li><span class="kind">{escape(kind)}</span> {text}</li>')
+    verdict = "Reads as hyperpartisan" if r.label == "hyperpartisan" else "Does not read as hyperpartisan"
+    return (f'<section class="ps-partisan"><h2>Partisanship</h2>'
+            f'<p><strong>{verdict}</strong>: probability <strong id="ps-hp">{r.probability:.0%}</strong></p>'
+            f'<meter min="0" max="1" low="0.35" high="0.65" optimum="0" value="{r.probability:.3f}" '
+            f'aria-label="probability that the article reads as hyperpartisan">{r.probability:.0%}</meter>'
+            f'<p class="ps-note">{escape(PARTISAN_CAUTION)}</p>'
+            + (f'<details><summary>What raised {"it" if r.label == "hyperpartisan" else "doubt"}</summary>'
+               f'<ul class="ps-reasons">{"".join(reasons)}</ul></details>' if reasons else "")
+            + "</section>")
+
+
+def claims_markup(doc: AnalysedDocument) -> str:
+    """"Claims to check": each claim with its score and a link to it in the text, best first."""
+    if doc.claims is None:
+        return ""
+    claims = sorted_claims(doc)
+    if not claims:
+        return ('<section class="ps-claims"><h2>Claims to check</h2>'
+                '<p>No sentence reads as a check-worthy factual claim.</p></section>')
+    order = sorted(range(len(claims)), key=lambda k: -claims[k].score)
+    items = "".join(
+        f'<li><q>{escape(doc.text[claims[k].start : claims[k].end])}</q> '
+        f'<span class="conf">check-worthiness {claims[k].score:.0%}</span> '
+        f'<a class="jump-claim" href="#ps-c{k}" data-claim="{k}">show in text</a></li>' for k in order)
+    return (f'<section class="ps-claims"><h2>Claims to check ({len(claims)})</h2>'
+            f'<p class="ps-note">{escape(CLAIMS_NOTE)}</p><ol>{items}</ol></section>')
+
+
 def report_body(doc: AnalysedDocument) -> str:
     """Highlighted article, legend, chart, details panel, the passage list and the script's data:
     shared by the standalone report and the web app's result page, so both look and behave the same."""
     return f"""<main class="ps-layout">
 <article id="ps-article" class="ps-article" lang="{escape(doc.language)}">{article_markup(doc)}</article>
 <aside class="ps-side">
+{partisan_markup(doc)}
 <section><h2>Techniques</h2>{legend_markup(doc)}</section>
 <section><h2>Counts</h2>{chart_markup(doc.shown_counts, doc.counts)}</section>
 <section id="ps-details" class="ps-details" aria-live="polite"><h2>Details</h2>
 <p>Click or focus a highlighted passage to see its technique, definition and confidence.</p></section>
 </aside>
 </main>
+{claims_markup(doc)}
 {passages_markup(doc)}
 <script type="application/json" id="ps-data">{safe_json(report_data(doc))}</script>"""
 

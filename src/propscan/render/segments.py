@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..doc import AnalysedDocument, Span
+from ..doc import AnalysedDocument, Claim, Span
 
 
 @dataclass(frozen=True)
@@ -22,12 +22,18 @@ def sorted_spans(doc: AnalysedDocument) -> list[Span]:
     return sorted(doc.spans, key=lambda s: (s.start, s.end, s.technique))
 
 
+def sorted_claims(doc: AnalysedDocument) -> list[Claim]:
+    return sorted(doc.claims or [], key=lambda c: c.start)
+
+
 def pieces(doc: AnalysedDocument) -> list[Piece]:
     """Consecutive pieces covering the whole text (a sweep, so long documents stay fast)."""
     spans = sorted_spans(doc)
     cuts = {0, len(doc.text)}
     for s in spans:
         cuts.update((s.start, s.end))
+    for c in doc.claims or []:  # so a claim's marking opens and closes between pieces
+        cuts.update((c.start, c.end))
     bounds = sorted(cuts)
     out = []
     active: list[int] = []

@@ -11,15 +11,26 @@ from .. import techniques
 def print_stats(stats: dict, console: Console | None = None) -> None:
     console = console or Console(soft_wrap=False)
     by = stats["by"]
-    console.print(f"{stats['documents']} documents, {stats['spans']} spans, grouped by {by}")
+    console.print(f"{stats['documents']} documents, {stats['spans']} spans, {stats.get('claims', 0)} claims, "
+                  f"grouped by {by}")
     t = Table(title=f"Per {by}")
-    for col in (by, "docs", "spans", "density", "spans/1k chars", "top techniques"):
+    for col in (by, "docs", "spans", "density", "spans/1k chars", "partisan", "claims/1k words", "top techniques"):
         t.add_column(col, overflow="fold")
     for g in stats["groups"]:
         top = sorted(((g[n], n) for n in techniques.NAMES if g[n]), reverse=True)[:3]
+        partisan = "–" if g.get("mean_hyperpartisan") is None else f"{g['mean_hyperpartisan']:.0%}"
+        claims = "–" if g.get("claims_per_1k_words") is None else f"{g['claims_per_1k_words']:.1f}"
         t.add_row(str(g[by]), str(g["documents"]), str(g["spans"]), f"{g['mean_density']:.1%}",
-                  f"{g['spans_per_1k_chars']:.2f}", ", ".join(f"{techniques.get(n).title} {c}" for c, n in top))
+                  f"{g['spans_per_1k_chars']:.2f}", partisan, claims,
+                  ", ".join(f"{techniques.get(n).title} {c}" for c, n in top))
     console.print(t)
+    if stats.get("top_claims"):
+        t = Table(title=f"Most check-worthy claims per {by}")
+        for col in (by, "doc", "score", "claim"):
+            t.add_column(col, overflow="fold")
+        for r in stats["top_claims"]:
+            t.add_row(str(r[by]), r["doc_id"], f"{r['score']:.2f}", r["text"][:160])
+        console.print(t)
     t = Table(title="Most frequent span texts")
     for col in ("technique", "text", "count"):
         t.add_column(col, overflow="fold")

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import techniques
-from ..doc import AnalysedDocument
+from ..doc import PARTISAN_CAUTION, AnalysedDocument
 from .segments import pieces, sorted_spans
 
 
@@ -35,6 +35,31 @@ def hidden_note(doc: AnalysedDocument) -> str:
             "--min-confidence 0 shows every passage, and --format json lists them all.")
 
 
+TOP_CLAIMS = 5
+
+
+def partisan_line(doc: AnalysedDocument) -> str:
+    """One line: how partisan the article reads, with its probability and the caution."""
+    r = doc.hyperpartisan
+    if r is None:
+        return ""
+    verdict = "reads as hyperpartisan" if r.label == "hyperpartisan" else "does not read as hyperpartisan"
+    return f"partisanship: {verdict} (probability {r.probability:.0%}). {PARTISAN_CAUTION}"
+
+
+def claim_lines(doc: AnalysedDocument, top: int = TOP_CLAIMS) -> list[str]:
+    """The most check-worthy claims, best first, with their offsets."""
+    if not doc.claims:
+        return [] if doc.claims is None else ["claims to check: none found"]
+    best = sorted(doc.claims, key=lambda c: -c.score)[:top]
+    more = f", the {len(best)} most check-worthy" if len(doc.claims) > len(best) else ""
+    lines = [f"claims to check ({len(doc.claims)}{more}):"]
+    for c in best:
+        snippet = " ".join(doc.text[c.start : c.end].split())
+        lines.append(f"  {c.score:.2f}  {c.start}-{c.end}  {snippet[:200]}")
+    return lines
+
+
 def render_rich(doc: AnalysedDocument, console: Console) -> None:
     whole, doc = doc, replace(doc, spans=doc.shown_spans)
     spans = sorted_spans(doc)
@@ -52,6 +77,9 @@ def render_rich(doc: AnalysedDocument, console: Console) -> None:
                   f"propaganda density: {whole.density:.1%}", markup=False, highlight=False)
     if note := hidden_note(whole):
         console.print(note, markup=False, highlight=False)
+    for line in [partisan_line(whole), *claim_lines(whole)]:
+        if line:
+            console.print(line, markup=False, highlight=False)
     if spans:
         console.print(_legend(doc))
         table = Table(show_edge=False)
@@ -74,6 +102,7 @@ def render_plain(doc: AnalysedDocument) -> str:
              f"spans: {len(doc.spans)}  propaganda density: {whole.density:.1%}"]
     if note := hidden_note(whole):
         lines.append(note)
+    lines += [x for x in [partisan_line(whole), *claim_lines(whole)] if x]
     for name, n in sorted(doc.counts.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {techniques.get(name).title}: {n}")
     lines.append("")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..doc import AnalysedDocument, Span
+from ..doc import AnalysedDocument, Claim, Span, reading_from_dict
 from ..ingest.sources import domain_of
 
 # Each entry moves the schema from version i to i + 1. Append; never edit a shipped one.
@@ -60,7 +60,25 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE analyses ADD COLUMN min_confidence REAL NOT NULL DEFAULT 0;
     """,
+    # Reading aids: the partisanship reading (JSON, and its probability to filter on) and the
+    # check-worthy claims (their text kept, to search). claims_listed: 0 where none were computed.
+    """
+    ALTER TABLE analyses ADD COLUMN hyperpartisan TEXT;
+    ALTER TABLE analyses ADD COLUMN hyperpartisan_probability REAL;
+    ALTER TABLE analyses ADD COLUMN claims_listed INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX analyses_partisan ON analyses(hyperpartisan_probability);
+    CREATE TABLE claims (
+        analysis_id TEXT NOT NULL REFERENCES analyses(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        score REAL NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX claims_analysis ON claims(analysis_id);
+    """,
 )
+
+PARTISAN_FILTERS = ("", "hyperpartisan", "not")
 
 
 def now_iso() -> str:
@@ -103,6 +121,8 @@ class Summary:
     title: str
     density: float
     n_spans: int
+    hyperpartisan_probability: float | None = None
+    n_claims: int = 0
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -113,13 +133,22 @@ class Query:
     q: str = ""
     technique: str = ""
     domain: str = ""
+    partisan: str = ""  # "", "hyperpartisan" (probability >= 0.5) or "not" (read, below 0.5)
+    claim: str = ""  # words in a listed claim
 
     def where(self) -> tuple[str, list]:
         clauses, args = [], []
         if self.q:
-            pattern = "%" + self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            pattern = _like(self.q)
             clauses.append("(a.title LIKE ? ESCAPE '\\' OR a.source LIKE ? ESCAPE '\\')")
             args += [pattern, pattern]
+        if self.claim:
+            clauses.append("EXISTS (SELECT 1 FROM claims c WHERE c.analysis_id = a.id AND c.text LIKE ? ESCAPE '\\')")
+            args.append(_like(self.claim))
+        if self.partisan == "hyperpartisan":
+            clauses.append("a.hyperpartisan_probability >= 0.5")
+        elif self.partisan == "not":
+            clauses.append("a.hyperpartisan_probability < 0.5")
         if self.technique:
             clauses.append("EXISTS (SELECT 1 FROM spans t WHERE t.analysis_id = a.id AND t.technique = ?)")
             args.append(self.technique)
@@ -127,6 +156,10 @@ class Query:
             clauses.append("a.domain = ?")
             args.append(self.domain)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _like(words: str) -> str:
+    return "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 class AnalysisStore:
@@ -189,11 +222,17 @@ class AnalysisStore:
             else:
                 db.execute(
                     "INSERT INTO analyses (id, created_at, fetched_at, source, source_kind, domain, title, text,"
-                    " language, model_version, density, warnings, content_key, min_confidence)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " language, model_version, density, warnings, content_key, min_confidence, hyperpartisan,"
+                    " hyperpartisan_probability, claims_listed)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (stored.id, stored.created_at, fetched_at, doc.source, source_kind, stored.domain, doc.title,
                      doc.text, doc.language, doc.model_version, doc.density, json.dumps(doc.warnings), key,
-                     doc.min_confidence),
+                     doc.min_confidence, json.dumps(doc.hyperpartisan.to_dict()) if doc.hyperpartisan else None,
+                     doc.hyperpartisan.probability if doc.hyperpartisan else None, int(doc.claims is not None)),
+                )
+                db.executemany(
+                    'INSERT INTO claims (analysis_id, start, "end", score, text) VALUES (?,?,?,?,?)',
+                    [(stored.id, c.start, c.end, c.score, doc.text[c.start : c.end]) for c in doc.claims or []],
                 )
                 db.executemany(
                     'INSERT INTO spans (analysis_id, start, "end", technique, confidence) VALUES (?,?,?,?,?)',
@@ -211,9 +250,13 @@ class AnalysisStore:
             spans = [Span(r["start"], r["end"], r["technique"], r["confidence"]) for r in db.execute(
                 'SELECT start, "end", technique, confidence FROM spans WHERE analysis_id = ? ORDER BY rowid',
                 (analysis_id,))]
+            claims = [Claim(r["start"], r["end"], r["score"]) for r in db.execute(
+                'SELECT start, "end", score FROM claims WHERE analysis_id = ? ORDER BY start', (analysis_id,))]
         doc = AnalysedDocument(text=row["text"], source=row["source"], title=row["title"], language=row["language"],
                                model_version=row["model_version"], spans=spans,
-                               warnings=json.loads(row["warnings"]), min_confidence=row["min_confidence"])
+                               warnings=json.loads(row["warnings"]), min_confidence=row["min_confidence"],
+                               hyperpartisan=reading_from_dict(json.loads(row["hyperpartisan"] or "null")),
+                               claims=claims if row["claims_listed"] else None)
         return StoredAnalysis(id=row["id"], created_at=row["created_at"], fetched_at=row["fetched_at"],
                               source_kind=row["source_kind"], domain=row["domain"], doc=doc,
                               analysed_again_at=row["analysed_again_at"])
@@ -229,7 +272,8 @@ class AnalysisStore:
             total = db.execute(f"SELECT COUNT(*) FROM analyses a{where}", args).fetchone()[0]
             rows = db.execute(
                 "SELECT a.id, a.created_at, a.source, a.source_kind, a.domain, a.title, a.density,"
-                " (SELECT COUNT(*) FROM spans s WHERE s.analysis_id = a.id) AS n_spans"
+                " (SELECT COUNT(*) FROM spans s WHERE s.analysis_id = a.id) AS n_spans, a.hyperpartisan_probability,"
+                " (SELECT COUNT(*) FROM claims c WHERE c.analysis_id = a.id) AS n_claims"
                 f" FROM analyses a{where} ORDER BY a.created_at DESC, a.rowid DESC LIMIT ? OFFSET ?",
                 [*args, limit, offset],
             ).fetchall()

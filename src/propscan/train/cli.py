@@ -126,3 +126,26 @@ def run_crossval(*, data: Path, work: Path, folds: str, threads: int, results: P
     atomic_write(results, json.dumps(report, indent=2) + "\n")
     log.info("cross-validation results written to %s", results)
     return results
+
+
+def run_train_aids(*, data: Path, out: Path, work: Path, which: list[str], version: str | None) -> dict:
+    """Train the partisanship and check-worthiness models on the shipped fast detector's features;
+    write `<out>/partisan.json`, `<out>/claims.json` and return the figures."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise ModelError("training the reading aids needs the train extra: pip install -e '.[train]' (scikit-learn)") from None
+    from ..predict import Predictor
+    from .assess import article_set, train_claims, train_partisan, write_aids
+
+    _verbose_logging()
+    predictor = Predictor()
+    version = version or f"aids-{date.today().isoformat()}"
+    figures = {}
+    if "partisan" in which:
+        model, figures["partisan"] = train_partisan(article_set(predictor, data, work))
+        write_aids(out, "partisan", model, version, predictor.bundle.version, figures["partisan"])
+    if "claims" in which:
+        model, figures["claims"] = train_claims(predictor, data, work)
+        write_aids(out, "claims", model, version, predictor.bundle.version, figures["claims"])
+    return figures

@@ -76,6 +76,28 @@ class Explanation(BaseModel):
     underline: str = Field(description="CSS underline style: the second cue besides colour.")
 
 
+class ReasonOut(BaseModel):
+    kind: Literal["phrase", "passage", "technique"]
+    text: str
+    weight: float = Field(description="Share of the log-odds this reason added.")
+    start: int | None = Field(default=None, description="Where the phrase or passage is in `text` (absent for a technique rate).")
+    end: int | None = None
+
+
+class PartisanOut(BaseModel):
+    probability: float = Field(ge=0, le=1, description="Calibrated probability that the article reads as hyperpartisan (SemEval-2019 Task 4).")
+    label: Literal["hyperpartisan", "not hyperpartisan"]
+    reasons: list[ReasonOut]
+    caution: str
+
+
+class ClaimOut(BaseModel):
+    start: int = Field(description="Half-open character offsets of the sentence into `text`.")
+    end: int
+    text: str
+    score: float = Field(ge=0, le=1, description="Calibrated check-worthiness (CheckThat! 2024 Task 1).")
+
+
 class Analysis(BaseModel):
     id: str | None = Field(description="null when analysed with `store=false`.")
     created_at: str | None = Field(description="When first stored (ISO 8601, UTC).")
@@ -94,6 +116,8 @@ class Analysis(BaseModel):
     density: float = Field(ge=0, le=1, description="Share of non-space characters inside a flagged passage.")
     warnings: list[str]
     min_confidence: float = Field(ge=0, le=1, description="Readable views hide spans below this confidence by default; `spans` lists them all.")
+    hyperpartisan: PartisanOut | None = Field(description="null where not read: under 100 words, or not English.")
+    claims: list[ClaimOut] | None = Field(description="Check-worthy claims, by position; null where not listed (not English).")
     techniques: dict[str, Explanation]
 
 
@@ -219,8 +243,10 @@ def list_analyses(
     technique: Annotated[TechniqueName | None, Query(description="only analyses with this technique")] = None,
     q: Annotated[str, Query(max_length=200, description="search in title and source")] = "",
     domain: Annotated[str, Query(max_length=253, description="only analyses of URLs on this domain")] = "",
+    partisan: Annotated[Literal["hyperpartisan", "not"] | None, Query(description="only analyses that read as hyperpartisan (probability >= 0.5), or as not")] = None,
+    claim: Annotated[str, Query(max_length=200, description="search in the text of listed claims")] = "",
 ):
-    query = StoreQuery(q=q, technique=technique or "", domain=domain)
+    query = StoreQuery(q=q, technique=technique or "", domain=domain, partisan=partisan or "", claim=claim)
     items, total = request.app.state.store.list(query, limit=limit, offset=offset)
     return {"items": [s.to_dict() for s in items], "total": total, "limit": limit, "offset": offset}
 

@@ -158,5 +158,16 @@
       flash(Number(a.getAttribute("data-span")));
     });
   });
+  document.querySelectorAll("a.jump-claim[data-claim]").forEach(function (a) {
+    a.addEventListener("click", function (ev) {
+      var claim = document.getElementById("ps-c" + a.getAttribute("data-claim"));
+      if (!claim) { return; }
+      ev.preventDefault();
+      claim.classList.remove("flash");
+      void claim.offsetWidth;  // restart the animation
+      claim.classList.add("flash");
+      claim.scrollIntoView({ block: "center", behavior: "smooth" });
+    });
+  });
   document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") { closeDetails(); } });
 })();

@@ -1,0 +1,106 @@
+"""How partisan an article reads (SemEval-2019 Task 4's "hyperpartisan"), with its reasons.
+
+Three logistic regressions read the article three ways and their log-odds are averaged, then
+calibrated: its words (TF-IDF), the detector's pooled encoder states, and its technique
+profile (spans per 1,000 words, style). Each is linear, so the reasons a reader is shown are
+the phrases, passages and technique rates that added most to the score.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import techniques
+from ..guards import only_function_words
+from ..doc import PartisanReading, Reason
+from .evidence import Evidence
+from .features import word_count
+from .linear import DenseModel, Platt, TextModel
+
+MIN_WORDS = 100  # below this an article-level reading is a guess; the SemEval articles are longer
+REASONS = 6
+FEATURE_TEXT = ([f"{t.title}: {{:.1f}} passages per 1,000 words" for t in techniques.TECHNIQUES]
+                + [f"{t.title}: {{:.1f}} confidence-weighted passages per 1,000 words" for t in techniques.TECHNIQUES]
+                + ["{:.1f} exclamation marks per 1,000 words", "{:.1f} question marks per 1,000 words",
+                   "{:.1f} words in capitals per 1,000 words", "{:.1f} quotation marks per 1,000 words",
+                   "length: {:.1f} (log of the word count)", "{:.0%} of the text inside flagged passages"])
+
+
+def technique_features(text: str, spans) -> np.ndarray:
+    """Spans and confidence per 1,000 words for each technique, and a few style rates.
+    `spans`: objects with start, end, technique, confidence (every span, not only the shown)."""
+    words = max(word_count(text), 1)
+    per = 1000 / words
+    rate, mass = np.zeros(len(techniques.NAMES)), np.zeros(len(techniques.NAMES))
+    covered = np.zeros(len(text), dtype=bool)
+    for s in spans:
+        rate[techniques.INDEX[s.technique]] += per
+        mass[techniques.INDEX[s.technique]] += s.confidence * per
+        covered[s.start : s.end] = True
+    capitals = sum(1 for w in text.split() if len(w) > 1 and w.isupper())
+    style = [text.count("!") * per, text.count("?") * per, capitals * per,
+             (text.count('"') + text.count("“") + text.count("”")) * per, float(np.log(words)),
+             float(covered.mean()) if len(text) else 0.0]
+    return np.concatenate([rate, mass, style])
+
+
+@dataclass
+class PartisanModel:
+    words: TextModel
+    states: DenseModel
+    profile: DenseModel
+    platt: Platt
+    threshold: float = 0.5
+
+    def logits(self, evidence: Evidence, spans) -> tuple[float, float, float]:
+        return (self.words.logit(evidence.text), float(self.states.logit(evidence.article_vector)),
+                float(self.profile.logit(technique_features(evidence.text, spans))))
+
+    def probability(self, evidence: Evidence, spans) -> float:
+        return float(self.platt(np.mean(self.logits(evidence, spans))))
+
+    def read(self, evidence: Evidence, spans) -> PartisanReading:
+        p = self.probability(evidence, spans)
+        return PartisanReading(p, "hyperpartisan" if p >= self.threshold else "not hyperpartisan",
+                               self.reasons(evidence, spans, toward=p >= self.threshold))
+
+    def reasons(self, evidence: Evidence, spans, toward: bool) -> list[Reason]:
+        """What moved the score most in the direction of the label: phrases, passages, rates."""
+        sign = 1.0 if toward else -1.0
+        scale = self.platt.a / 3  # each reading's log-odds enter the blend with a third
+        found: list[Reason] = []
+        terms = [(t, w) for t, w in self.words.weighted_terms(evidence.text).items() if not only_function_words(t)]
+        for term, w in sorted(terms, key=lambda kv: -sign * kv[1])[:3]:
+            if sign * w > 0 and (where := _find(evidence.text, term)):
+                found.append(Reason("phrase", evidence.text[where[0] : where[1]], w * scale, *where))
+        if len(evidence.sentences):
+            logits = self.states.logit(evidence.sentence_vectors) - self.states.intercept
+            for i in np.argsort(-sign * logits)[:2]:
+                s, e = evidence.sentences[int(i)]
+                if e - s >= 20:
+                    found.append(Reason("passage", evidence.text[s:e], float(logits[i]) * scale / len(logits), s, e))
+        x = technique_features(evidence.text, spans)
+        contrib = self.profile.contributions(x[None])[0]
+        for i in np.argsort(-sign * contrib)[:2]:
+            if sign * contrib[i] > 0:
+                found.append(Reason("technique", FEATURE_TEXT[i].format(x[i]), float(contrib[i]) * scale))
+        return sorted(found, key=lambda r: -abs(r.weight))[:REASONS]
+
+    def to_dict(self) -> dict:
+        return {"words": self.words.to_dict(), "states": self.states.to_dict(), "profile": self.profile.to_dict(),
+                "platt": [self.platt.a, self.platt.b], "threshold": self.threshold}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> PartisanModel:
+        return cls(TextModel.from_dict(d["words"]), DenseModel.from_dict(d["states"]),
+                   DenseModel.from_dict(d["profile"]), Platt(*map(float, d["platt"])), float(d.get("threshold", 0.5)))
+
+
+def _find(text: str, term: str) -> tuple[int, int] | None:
+    """Where a (lower-cased, one- or two-word) term first occurs as whole words."""
+    words = [re.escape(w) for w in term.split()]
+    m = re.search(r"\b" + r"\W+".join(words) + r"\b", text, flags=re.IGNORECASE)
+    return (m.start(), m.end()) if m else None

@@ -1,0 +1,57 @@
+"""`propscan evaluate` for the reading aids, on their own labelled formats.
+
+Hyperpartisan: SemEval-2019 Task 4 articles XML + ground-truth XML; each article goes through
+the whole pipeline, as `analyze` would see it. An article left without a reading (under 100
+words, not English) counts as "not hyperpartisan", and the report says how many there were.
+Check-worthiness: a CheckThat! 2024 Task 1 TSV; each sentence is scored alone, as in training.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..assess.aids import AidOptions, load_aids
+from ..assess.datasets import read_checkthat, read_semeval2019
+from ..assess.features import lone_sentence_vectors
+from ..errors import InputError, ModelError
+from ..ingest.sources import RawArticle
+from .metrics import binary_scores
+
+BATCH = 16
+
+
+def evaluate_hyperpartisan(articles: Path, truth: Path, model: str | Path | None = None) -> dict:
+    from ..pipeline import Analyzer
+
+    items = [a for a in read_semeval2019(articles, truth) if a.hyperpartisan is not None]
+    if not items:
+        raise InputError(f"{truth}: names none of the articles in {articles}")
+    analyzer = Analyzer.load(model, aids=AidOptions(claims=False))
+    probabilities: list[float | None] = []
+    for k in range(0, len(items), BATCH):
+        raws = [RawArticle(source=a.id, text=a.text, title=a.title, kind="text") for a in items[k : k + BATCH]]
+        probabilities += [d.hyperpartisan.probability if d.hyperpartisan else None for d in analyzer.analyze(raws)]
+    scores = binary_scores([a.hyperpartisan for a in items], [p is not None and p >= 0.5 for p in probabilities])
+    return {"task": "hyperpartisan", "articles": len(items), "without_reading": probabilities.count(None),
+            "model_version": analyzer.model_version, **scores}
+
+
+def evaluate_checkworthy(path: Path, model: str | Path | None = None, threshold: float | None = None) -> dict:
+    from ..tiers import load_predictor
+
+    rows = [r for r in read_checkthat(path) if r.checkworthy is not None]
+    if not rows:
+        raise InputError(f"{path}: no labelled sentences (class_label Yes/No)")
+    aids = load_aids()
+    if aids.claims is None:
+        raise ModelError("no check-worthiness model is installed (resources/assess/claims.json)")
+    predictor = load_predictor(model)
+    if not aids.fits(predictor.bundle.version):
+        raise ModelError(f"the claims model reads the states of detector {aids.detector}; "
+                         f"this model is {predictor.bundle.version}")
+    cut = aids.claims.threshold if threshold is None else threshold
+    texts = [r.text for r in rows]
+    scores = aids.claims.scores(texts, lone_sentence_vectors(predictor, texts))
+    return {"task": "checkworthy", "sentences": len(rows), "threshold": cut,
+            "model_version": predictor.bundle.version,
+            **binary_scores([r.checkworthy for r in rows], [s >= cut for s in scores])}
