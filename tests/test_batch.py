@@ -89,13 +89,37 @@ def test_sqlite_holds_the_same_tables(mixed_run):
     assert db.execute("SELECT COUNT(*) FROM errors").fetchone()[0] == len(table(out, "errors"))
 
 
+def test_documents_carry_partisanship_and_claims(mixed_run):
+    out, _ = mixed_run
+    docs = {d["id"]: d for d in table(out, "documents")}
+    claims = table(out, "claims")
+    spans = {(s["doc_id"], s["start"]): s for s in table(out, "spans")}
+    assert claims, "the batch corpus states facts"
+    for d in docs.values():
+        own = [c for c in claims if c["doc_id"] == d["id"]]
+        assert d["n_claims"] is None or len(own) == d["n_claims"]
+        assert d["words"] > 0
+        if d["words"] >= 100 and d["language"] == "en":
+            assert 0 <= d["hyperpartisan_probability"] <= 1
+        elif d["words"] < 100:
+            assert d["hyperpartisan_probability"] is None
+    for c in claims:
+        assert c["text"].strip() == c["text"] and c["end"] - c["start"] == len(c["text"])
+        assert 0 <= c["score"] <= 1
+    assert spans  # the spans table is still written beside
+    db = sqlite3.connect(out.with_suffix(".db"))
+    assert db.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == len(claims)
+    assert db.execute("SELECT COUNT(*) FROM documents WHERE hyperpartisan_probability IS NOT NULL").fetchone()[0] == \
+        sum(d["hyperpartisan_probability"] is not None for d in docs.values())
+
+
 def test_rerun_skips_everything(mixed_run, mixed):
     out, _ = mixed_run
-    before = {t: len(table(out, t)) for t in ("documents", "spans", "errors")}
+    before = {t: len(table(out, t)) for t in ("documents", "spans", "claims", "errors")}
     inputs = [str(p) for p in mixed.values()]
     again = run_cli("batch", *inputs, "--out", str(out), "--chunk-size", "3")
     assert again.code == 0 and "done: 0 documents" in again.err
-    assert {t: len(table(out, t)) for t in ("documents", "spans", "errors")} == before
+    assert {t: len(table(out, t)) for t in ("documents", "spans", "claims", "errors")} == before
 
 
 def test_field_mapping(tmp_path):

@@ -12,10 +12,11 @@ from propscan.batch.stats import corpus_stats
 from propscan.batch.tables import ParquetParts
 
 
-def doc(id, source, date, length, density, counts):
+def doc(id, source, date, length, density, counts, partisan=None, claims=None, words=None):
     row = {"id": id, "source": source, "url": "", "date": date, "title": f"Title {id}", "language": "en",
            "length": length, "density": density, "n_spans": sum(counts.values()),
-           "model_version": "m", "content_hash": id, "input": "x"}
+           "words": words if words is not None else length // 5, "hyperpartisan_probability": partisan,
+           "n_claims": claims, "model_version": "m", "content_hash": id, "input": "x"}
     row.update({col: counts.get(name, 0) for name, col in COUNT_COLUMNS.items()})
     return row
 
@@ -27,8 +28,8 @@ def span(doc_id, technique, text):
 @pytest.fixture()
 def folder(tmp_path):
     docs = [
-        doc("a", "Herald", "2024-01-03T10:00:00", 1000, 0.10, {"Loaded_Language": 2, "Doubt": 1}),
-        doc("b", "Herald", "2024-01-20", 3000, 0.30, {"Loaded_Language": 1}),
+        doc("a", "Herald", "2024-01-03T10:00:00", 1000, 0.10, {"Loaded_Language": 2, "Doubt": 1}, 0.9, 2, 200),
+        doc("b", "Herald", "2024-01-20", 3000, 0.30, {"Loaded_Language": 1}, 0.5, 1, 600),
         doc("c", "<script>Bugle</script>", "2024-02-07", 2000, 0.05, {"Slogans": 1}),
         doc("d", "", "", 500, 0.0, {}),
     ]
@@ -37,7 +38,10 @@ def folder(tmp_path):
              span("c", "Slogans", "Stop the madness!")]
     parts = ParquetParts(str(tmp_path / "out"))
     parts.prepare()
-    parts.write_chunk(0, {"documents": docs[:2], "spans": spans[:4], "errors": []})
+    claims = [{"doc_id": "a", "start": 0, "end": 30, "score": 0.7, "text": "Taxes rose by  ten percent."},
+              {"doc_id": "a", "start": 31, "end": 60, "score": 0.95, "text": "The bridge cost $4m."},
+              {"doc_id": "b", "start": 0, "end": 20, "score": 0.8, "text": "Crime fell 3%."}]
+    parts.write_chunk(0, {"documents": docs[:2], "spans": spans[:4], "claims": claims, "errors": []})
     parts.write_chunk(1, {"documents": docs[2:], "spans": spans[4:], "errors": []})
     return tmp_path / "out"
 
@@ -50,6 +54,19 @@ def test_groups_by_source(folder):
     assert herald["spans_per_1k_chars"] == 1.0  # 4 spans over 4,000 characters
     assert herald["Loaded_Language"] == 3 and herald["Doubt"] == 1 and herald["Slogans"] == 0
     assert [g["source"] for g in s["groups"]] == ["Herald", "(unknown source)", "<script>Bugle</script>"]
+
+
+def test_partisanship_and_claims_per_group(folder):
+    s = corpus_stats(str(folder), "source")
+    herald, unknown, bugle = s["groups"]
+    assert herald["mean_hyperpartisan"] == 0.7  # (0.9 + 0.5) / 2
+    assert herald["claims_per_1k_words"] == 3.75  # 3 claims over 800 words
+    assert bugle["mean_hyperpartisan"] is None and bugle["claims_per_1k_words"] is None  # never read
+    assert s["claims"] == 3
+    assert [(r["source"], r["score"]) for r in s["top_claims"]] == [("Herald", 0.95), ("Herald", 0.8), ("Herald", 0.7)]
+    assert s["top_claims"][2]["text"] == "Taxes rose by ten percent."  # spacing folded
+    r = run_cli("stats", str(folder))
+    assert r.code == 0 and "Most check-worthy claims" in r.out and "The bridge cost $4m." in r.out
 
 
 def test_groups_by_month_and_week(folder):
@@ -75,6 +92,7 @@ def test_cli_writes_csv_and_escaped_html(folder, tmp_path):
     rows = list(csv.DictReader(table.open()))
     assert rows[0]["source"] == "Herald" and rows[0]["mean_density"] == "0.2"
     assert (tmp_path / "t.top_spans.csv").exists() and (tmp_path / "t.documents.csv").exists()
+    assert list(csv.DictReader((tmp_path / "t.claims.csv").open()))[0]["text"] == "The bridge cost $4m."
     html = report.read_text()
     assert "<script>Bugle" not in html and "&lt;script&gt;Bugle" in html and "<svg" in html
 

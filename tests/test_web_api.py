@@ -106,6 +106,32 @@ def test_list_search_filter_and_delete(client):
     assert_error(client.delete(f"/api/v1/analyses/{a['id']}"), 404, "not_found")
 
 
+def test_aids_in_the_api_and_history_filters(client, example_text):
+    from propscan.assess.datasets import read_semeval2019
+
+    partisan = read_semeval2019(FIXTURES / "aids" / "articles.xml")[0].text
+    loaded = post(client, {"text": example_text}).json()
+    angry = post(client, {"text": partisan}).json()
+    calm = post(client, {"text": "Council notes\n\n" + " ".join(
+        ["The council met on Tuesday and approved the minutes of the last meeting."] * 12)}).json()
+    for a in (loaded, angry, calm):
+        assert 0 <= a["hyperpartisan"]["probability"] <= 1 and a["hyperpartisan"]["caution"]
+        assert client.get(f"/api/v1/analyses/{a['id']}").json()["hyperpartisan"] == a["hyperpartisan"]
+    assert any("eleven months late" in c["text"] for c in loaded["claims"])
+    for c in loaded["claims"]:
+        assert loaded["text"][c["start"]:c["end"]] == c["text"]
+    found = client.get("/api/v1/analyses", params={"claim": "eleven months late", "limit": 100}).json()["items"]
+    assert [i["id"] for i in found] == [loaded["id"]] and found[0]["n_claims"] == len(loaded["claims"])
+    assert found[0]["hyperpartisan_probability"] == pytest.approx(loaded["hyperpartisan"]["probability"], abs=1e-4)
+    for label, which in (("hyperpartisan", lambda p: p >= 0.5), ("not", lambda p: p < 0.5)):
+        items = client.get("/api/v1/analyses", params={"partisan": label, "limit": 100}).json()["items"]
+        assert items and all(which(i["hyperpartisan_probability"]) for i in items)
+        assert (angry["id"] in {i["id"] for i in items}) == (label == "hyperpartisan")
+    assert client.get("/api/v1/analyses", params={"partisan": "maybe"}).status_code == 422
+    page = client.get("/history", params={"claim": "eleven months late"}).text
+    assert loaded["title"][:30] in page and calm["title"] not in page
+
+
 def test_store_false_analyses_without_storing(client):
     before = stored_count(client)
     resp = client.post("/api/v1/analyses", params={"store": "false"}, json={"text": ARTICLE})

@@ -321,3 +321,43 @@ def test_less_certain_passages_are_hidden_until_asked_for(page, base_url, exampl
     page.locator("#ps-uncertain").uncheck()
     assert int(count.inner_text()) == len(data["spans"]) - len(below)
     assert not page.console_errors
+
+
+def test_partisanship_gauge_and_claims_to_check(browser, base_url, example_text):
+    """The reading aids on the result page: the gauge and its caution near the top, the claims list
+    with jump-to, the claims marked in the text apart from the technique highlights; desktop and phone."""
+    for width, name in ((1200, "result-aids.png"), (375, "result-aids-phone.png")):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        pg = context.new_page()
+        errors = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        paste_and_analyse(pg, base_url, example_text)
+        gauge = pg.locator(".ps-partisan")
+        assert gauge.is_visible() and "not a judgement of truth" in gauge.inner_text()
+        probability = float(pg.locator(".ps-partisan meter").get_attribute("value"))
+        assert 0 <= probability <= 1 and f"{probability:.0%}" in gauge.inner_text()
+        # the gauge is above the article, so a reader on a phone meets it first
+        assert gauge.bounding_box()["y"] < pg.locator("#ps-article").bounding_box()["y"]
+        gauge.locator("summary").click()
+        assert pg.locator(".ps-reasons li").count() > 0
+        claims = pg.locator(".ps-claims li")
+        marked = pg.locator("#ps-article .ps-claim")
+        assert claims.count() == marked.count() > 0
+        # a claim looks different from a technique highlight: its own outline and label
+        style = pg.evaluate("""() => { const c = document.querySelector('#ps-article .ps-claim');
+            const m = document.querySelector('#ps-article mark.ps');
+            return [getComputedStyle(c).outlineStyle, getComputedStyle(c, '::before').content,
+                    getComputedStyle(m).outlineStyle]; }""")
+        assert style[0] == "dotted" and "claim" in style[1] and style[2] != "dotted"
+        link = claims.last.locator("a.jump-claim")
+        target = pg.locator("#ps-c" + link.get_attribute("data-claim"))
+        assert target.inner_text().strip() in claims.last.locator("q").inner_text()
+        link.click()
+        pg.wait_for_function("(id) => document.getElementById(id).classList.contains('flash')",
+                             arg="ps-c" + link.get_attribute("data-claim"))
+        assert target.is_visible()
+        assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        pg.evaluate("window.scrollTo(0, 0)")
+        shot(pg, name)
+        assert not errors
+        context.close()

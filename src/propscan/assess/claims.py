@@ -43,7 +43,7 @@ class ClaimsModel:
         too_long = sum(1 for s, e in evidence.sentences if e - s > MAX_CHARS)
         texts = [evidence.text[s:e] for s, e in (evidence.sentences[i] for i in keep)]
         scores = self.scores(texts, evidence.sentence_vectors[keep] if keep else evidence.sentence_vectors[:0])
-        claims = [Claim(*evidence.sentences[i], float(p)) for i, p in zip(keep, scores) if p >= cut]
+        claims = [Claim(*evidence.sentences[i], round(float(p), 4)) for i, p in zip(keep, scores) if p >= cut]
         return claims, too_long
 
     def to_dict(self) -> dict:

@@ -121,6 +121,7 @@ def tc_score(lines: list[tuple[str, int, int, str]], predicted: list[str]) -> tu
 
 def binary_scores(gold: list[bool], predicted: list[bool]) -> dict:
     """Accuracy, macro-F1 and the positive class's precision, recall and F1, with the counts."""
+    gold, predicted = [bool(g) for g in gold], [bool(p) for p in predicted]  # numpy bools are not JSON
     tp = sum(g and p for g, p in zip(gold, predicted))
     fp = sum(p and not g for g, p in zip(gold, predicted))
     fn = sum(g and not p for g, p in zip(gold, predicted))

@@ -169,7 +169,7 @@ def summary_markup(doc: AnalysedDocument) -> str:
     more = f' <span class="ps-more">({doc.n_hidden} less certain hidden)</span>' if doc.n_hidden else ""
     return (f'<p class="summary"><strong id="ps-count">{len(doc.shown_spans)}</strong> passages shown{more} · '
             f'propaganda density <strong>{doc.density:.1%}</strong> of the text (all {len(doc.spans)} passages found)</p>'
-            f'<p class="ps-note">{escape(DENSITY_NOTE)}</p>')
+            f'<p class="ps-note">{escape(DENSITY_NOTE)}</p>{partisan_markup(doc)}')
 
 
 def passages_markup(doc: AnalysedDocument) -> str:
@@ -207,13 +207,14 @@ def partisan_markup(doc: AnalysedDocument) -> str:
         text = f"<q>{escape(x.text[:240])}</q>" if x.kind != "technique" else escape(x.text)
         reasons.append(f'<li><span class="kind">{escape(kind)}</span> {text}</li>')
     verdict = "Reads as hyperpartisan" if r.label == "hyperpartisan" else "Does not read as hyperpartisan"
-    return (f'<section class="ps-partisan"><h2>Partisanship</h2>'
-            f'<p><strong>{verdict}</strong>: probability <strong id="ps-hp">{r.probability:.0%}</strong></p>'
+    why = "What raised it" if r.label == "hyperpartisan" else "What kept it low"
+    return (f'<section class="ps-partisan" aria-label="Partisanship">'
+            f'<p><strong>Partisanship: {verdict.lower()}</strong> · probability <strong id="ps-hp">{r.probability:.0%}</strong> '
             f'<meter min="0" max="1" low="0.35" high="0.65" optimum="0" value="{r.probability:.3f}" '
-            f'aria-label="probability that the article reads as hyperpartisan">{r.probability:.0%}</meter>'
+            f'aria-label="probability that the article reads as hyperpartisan">{r.probability:.0%}</meter></p>'
             f'<p class="ps-note">{escape(PARTISAN_CAUTION)}</p>'
-            + (f'<details><summary>What raised {"it" if r.label == "hyperpartisan" else "doubt"}</summary>'
-               f'<ul class="ps-reasons">{"".join(reasons)}</ul></details>' if reasons else "")
+            + (f'<details><summary>{why}</summary><ul class="ps-reasons">{"".join(reasons)}</ul></details>'
+               if reasons else "")
             + "</section>")
 
 
@@ -240,7 +241,6 @@ def report_body(doc: AnalysedDocument) -> str:
     return f"""<main class="ps-layout">
 <article id="ps-article" class="ps-article" lang="{escape(doc.language)}">{article_markup(doc)}</article>
 <aside class="ps-side">
-{partisan_markup(doc)}
 <section><h2>Techniques</h2>{legend_markup(doc)}</section>
 <section><h2>Counts</h2>{chart_markup(doc.shown_counts, doc.counts)}</section>
 <section id="ps-details" class="ps-details" aria-live="polite"><h2>Details</h2>

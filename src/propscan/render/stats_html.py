@@ -78,7 +78,8 @@ def _fmt(v) -> str:
 def render_stats(stats: dict, title: str = "propscan corpus report") -> str:
     by = stats["by"]
     tech_titles = {t.name: t.title for t in techniques.TECHNIQUES}
-    group_cols = [by, "documents", "spans", "mean_density", "spans_per_1k_chars", *techniques.NAMES]
+    group_cols = [by, "documents", "spans", "mean_density", "spans_per_1k_chars", "mean_hyperpartisan",
+                  "claims_per_1k_words", *techniques.NAMES]
     months = stats["by_month"] if stats["by_month"] is not None else stats["groups"]
     legend = "".join(f'<span class="lg">{swatch(t)} {escape(t.title)}</span> '
                      for t in techniques.TECHNIQUES)
@@ -91,13 +92,17 @@ table.stats th, table.stats td {{ border-bottom: 1px solid #ddd; padding: .25rem
 .lg {{ display: inline-block; margin-right: .8rem; font-size: .85rem; }} .wide {{ overflow-x: auto; }}</style>
 </head><body>
 <h1>{escape(title)}</h1>
-<p class="ps-meta">{stats["documents"]} documents · {stats["spans"]} spans · grouped by {escape(by)}</p>
+<p class="ps-meta">{stats["documents"]} documents · {stats["spans"]} spans · {stats.get("claims", 0)} claims · grouped by {escape(by)}</p>
 <h2>Technique mix per {escape(by)}</h2><p>{legend}</p>{mix_chart(stats["groups"], by)}
 <h2>Propaganda density over time</h2>{density_chart(months)}
 <h2>Per {escape(by)}</h2><div class="wide">{table(stats["groups"], group_cols, tech_titles)}</div>
 <h2>Most frequent span texts per technique</h2>{table(stats["top_spans"], ["technique", "text", "count"])}
 <h2>Most and least propagandistic documents (by density)</h2>
 {table(stats["ranked"], ["rank", "id", "title", "source", "date", "density", "n_spans"])}
+<h2>Most check-worthy claims per {escape(by)}</h2>
+<p class="ps-note">mean_hyperpartisan: the mean probability that a group's articles read like hyperpartisan
+outlets of 2016-18 US news, not a judgement of truth. Check-worthy is not the same as false.</p>
+{table(stats.get("top_claims", []), [by, "doc_id", "score", "text"])}
 <footer><p>Made by propscan, offline. Counts are a model's findings, not verdicts.</p></footer>
 </body></html>
 """

@@ -71,7 +71,7 @@ def fit_platt(logits: np.ndarray, y: np.ndarray) -> Platt:
 
 
 def binary_figures(y: np.ndarray, p: np.ndarray, cut: float) -> dict:
-    return binary_scores([bool(v) for v in y], [bool(v) for v in p >= cut]) | {"threshold": round(float(cut), 3)}
+    return binary_scores(list(y), list(p >= cut)) | {"threshold": round(float(cut), 3)}
 
 
 def _cached(work: Path, name: str, version: str, compute):
