@@ -44,7 +44,8 @@ class Analyzer:
         self.predictor = predictor or Predictor()
         self.min_confidence = self.predictor.settings.display_threshold if min_confidence is None else min_confidence
         self.aids = aids
-        self.reading_aids = reading_aids or (load_aids() if aids.partisanship or aids.claims else None)
+        wanted = aids.partisanship or aids.claims
+        self.reading_aids = (reading_aids or load_aids()) if wanted else None
 
     @classmethod
     def load(cls, model: Path | str | None = None, threads: int | None = None,

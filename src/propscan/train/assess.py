@@ -217,3 +217,56 @@ def write_aids(out: Path, name: str, model, version: str, detector: str, figures
                               separators=(",", ":")), encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def _row(name: str, f: dict) -> str:
+    c = f["confusion"]
+    return (f"| {name} | {f['n']} | {f['accuracy']:.3f} | {f['macro_f1']:.3f} | {f['f1']:.3f} | {f['precision']:.3f} | "
+            f"{f['recall']:.3f} | {c['true_positive']} / {c['false_positive']} / {c['false_negative']} / {c['true_negative']} |")
+
+
+HEAD = ("| measured on | n | accuracy | macro-F1 | F1 (positive) | precision | recall | TP / FP / FN / TN |\n"
+        "|---|---|---|---|---|---|---|---|")
+
+
+def write_card(out: Path, version: str, detector: str) -> Path:
+    """MODEL_CARD.md beside the two models, from the figures stored in them."""
+    read = {n: json.loads((out / f"{n}.json").read_text(encoding="utf-8")) for n in ("partisan", "claims")
+            if (out / f"{n}.json").exists()}
+    parts = [f"# Reading aids {version}\n",
+             f"Both read the states of the fast detector `{detector}` (its encoder pass is shared, so they add "
+             "little time), plus the words themselves. Logistic regressions, stored as JSON, run in numpy. "
+             "Retrain with `propscan train-aids --out src/propscan/resources/assess` (needs the train extra "
+             "and ../shared/data).\n"]
+    if "partisan" in read:
+        f = read["partisan"]["figures"]
+        parts += ["## Hyperpartisan reading\n",
+                  "- **Data:** SemEval-2019 Task 4 by-article training set, 645 articles (238 hyperpartisan), "
+                  "US politics 2016-18.",
+                  "- **Model:** the mean log-odds of three logistic regressions (TF-IDF of words and word pairs; "
+                  "the detector's pooled encoder states; technique rates and style), Platt-calibrated on "
+                  "out-of-fold predictions. Label at probability 0.5.",
+                  "- **Evaluation:** 5-fold CV. One article in five (by a hash of its id) is kept out of every "
+                  "choice and scored by the model fitted on the rest.\n", HEAD,
+                  _row("5-fold CV, all 645", f["cv_all"]), _row("5-fold CV, the 4/5 used for choices", f["cv_tune_part"]),
+                  _row("kept-out fifth", f["held_out"]), "",
+                  "- **Limits:** it learnt what hyperpartisan US outlets of 2016-18 sounded like. It does not judge "
+                  "truth, and other countries, years and genres are outside its data. Under 100 words or not "
+                  "English: no reading, and a warning instead.\n"]
+    if "claims" in read:
+        f = read["claims"]["figures"]
+        parts += ["## Check-worthy claims\n",
+                  "- **Data:** CLEF CheckThat! 2024 Task 1 English (ClaimBuster: US presidential debates). Train has "
+                  "22,501 sentences; dev 1,032; dev-test 318.",
+                  f"- **Model:** a logistic regression on each sentence's pooled detector states and one on its "
+                  f"words, blended in log-odds (words {f['blend_words']}) and Platt-calibrated. The blend and the "
+                  f"threshold ({f['threshold']}, best F1) were chosen on train out-of-fold plus dev. The shipped "
+                  "model was then refitted on train + dev. Dev-test was read by no choice.\n", HEAD,
+                  _row("train, 5-fold out-of-fold", f["train_out_of_fold"]), _row("dev (train-only model)", f["dev"]),
+                  _row("dev-test (shipped model)", f["dev-test"]), "",
+                  "- **Limits:** the sentences are transcribed speech from debates. In news, attributed statements "
+                  "and numbers score high, while opinions and questions score low. A claim that is check-worthy is "
+                  "not therefore false. Sentences over 1,000 characters are not scored.\n"]
+    path = out / "MODEL_CARD.md"
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path

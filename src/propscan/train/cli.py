@@ -136,7 +136,7 @@ def run_train_aids(*, data: Path, out: Path, work: Path, which: list[str], versi
     except ImportError:
         raise ModelError("training the reading aids needs the train extra: pip install -e '.[train]' (scikit-learn)") from None
     from ..predict import Predictor
-    from .assess import article_set, train_claims, train_partisan, write_aids
+    from .assess import article_set, train_claims, train_partisan, write_aids, write_card
 
     _verbose_logging()
     predictor = Predictor()
@@ -148,4 +148,5 @@ def run_train_aids(*, data: Path, out: Path, work: Path, which: list[str], versi
     if "claims" in which:
         model, figures["claims"] = train_claims(predictor, data, work)
         write_aids(out, "claims", model, version, predictor.bundle.version, figures["claims"])
+    write_card(out, version, predictor.bundle.version)
     return figures
