@@ -77,10 +77,13 @@ class PartisanModel:
             if sign * w > 0 and (where := _find(evidence.text, term)):
                 found.append(Reason("phrase", evidence.text[where[0] : where[1]], w * scale, *where))
         if len(evidence.sentences):
+            # a sentence's own reading by the states model, shared out as if the article were the mean
+            # of its sentences (the max-pooled half makes this an approximation): the passages that
+            # pull hardest towards the label
             logits = self.states.logit(evidence.sentence_vectors) - self.states.intercept
             for i in np.argsort(-sign * logits)[:2]:
                 s, e = evidence.sentences[int(i)]
-                if e - s >= 20:
+                if e - s >= 20 and sign * logits[i] > 0:
                     found.append(Reason("passage", evidence.text[s:e], float(logits[i]) * scale / len(logits), s, e))
         x = technique_features(evidence.text, spans)
         contrib = self.profile.contributions(x[None])[0]
