@@ -22,11 +22,13 @@ from .linear import DenseModel, Platt, TextModel
 
 MIN_WORDS = 100  # below this an article-level reading is a guess; the SemEval articles are longer
 REASONS = 6
+# how each feature reads as a reason; None: a feature that helps the score but tells a reader
+# nothing about this article (long articles were more often hyperpartisan in the training set)
 FEATURE_TEXT = ([f"{t.title}: {{:.1f}} passages per 1,000 words" for t in techniques.TECHNIQUES]
                 + [f"{t.title}: {{:.1f}} confidence-weighted passages per 1,000 words" for t in techniques.TECHNIQUES]
                 + ["{:.1f} exclamation marks per 1,000 words", "{:.1f} question marks per 1,000 words",
                    "{:.1f} words in capitals per 1,000 words", "{:.1f} quotation marks per 1,000 words",
-                   "length: {:.1f} (log of the word count)", "{:.0%} of the text inside flagged passages"])
+                   None, "{:.0%} of the text inside flagged passages"])
 
 
 def technique_features(text: str, spans) -> np.ndarray:
@@ -87,9 +89,16 @@ class PartisanModel:
                     found.append(Reason("passage", evidence.text[s:e], float(logits[i]) * scale / len(logits), s, e))
         x = technique_features(evidence.text, spans)
         contrib = self.profile.contributions(x[None])[0]
-        for i in np.argsort(-sign * contrib)[:2]:
+        # technique rates count as reasons only where more of a technique means more partisan in the
+        # model: a negative weight there corrects for a correlated rate and reads as nonsense
+        # ("repetition lowered it")
+        n_rates = 2 * len(techniques.NAMES)
+        readable = [i for i in np.argsort(-sign * contrib)
+                    if FEATURE_TEXT[i] is not None and (i >= n_rates or self.profile.coef[i] > 0)]
+        for i in readable[:2]:
             if sign * contrib[i] > 0:
-                found.append(Reason("technique", FEATURE_TEXT[i].format(x[i]), float(contrib[i]) * scale))
+                found.append(Reason("technique", _feature_text(int(i), float(x[i]), low=not toward and i < n_rates),
+                                    float(contrib[i]) * scale))
         return sorted(found, key=lambda r: -abs(r.weight))[:REASONS]
 
     def to_dict(self) -> dict:
@@ -100,6 +109,14 @@ class PartisanModel:
     def from_dict(cls, d: dict) -> PartisanModel:
         return cls(TextModel.from_dict(d["words"]), DenseModel.from_dict(d["states"]),
                    DenseModel.from_dict(d["profile"]), Platt(*map(float, d["platt"])), float(d.get("threshold", 0.5)))
+
+
+def _feature_text(i: int, value: float, low: bool = False) -> str:
+    """A feature as a reader reads it; ``low``: a technique rate that kept the score down."""
+    if value == 0 and i < 2 * len(techniques.NAMES):
+        return f"no {techniques.TECHNIQUES[i % len(techniques.NAMES)].title.lower()} found"
+    text = FEATURE_TEXT[i].format(value)
+    return text.replace(": ", ": only ", 1) if low else text
 
 
 def _find(text: str, term: str) -> tuple[int, int] | None:
