@@ -107,19 +107,28 @@ def test_documents_carry_partisanship_and_claims(mixed_run):
         assert c["text"].strip() == c["text"] and c["end"] - c["start"] == len(c["text"])
         assert 0 <= c["score"] <= 1
     assert spans  # the spans table is still written beside
+    attributions = table(out, "attributions")
+    for a in attributions:
+        assert a["content_end"] > a["content_start"] and a["doc_id"] in docs
+        assert a["speaker"] is None or a["source_text"] is not None
+    for s in spans.values():
+        assert s["voice"] in ("author", "quoted") and (s["speaker"] is None or s["voice"] == "quoted")
+    for d in docs.values():
+        assert d["density_author"] is None or 0 <= d["density_author"] <= 1
     db = sqlite3.connect(out.with_suffix(".db"))
     assert db.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == len(claims)
+    assert db.execute("SELECT COUNT(*) FROM attributions").fetchone()[0] == len(attributions)
     assert db.execute("SELECT COUNT(*) FROM documents WHERE hyperpartisan_probability IS NOT NULL").fetchone()[0] == \
         sum(d["hyperpartisan_probability"] is not None for d in docs.values())
 
 
 def test_rerun_skips_everything(mixed_run, mixed):
     out, _ = mixed_run
-    before = {t: len(table(out, t)) for t in ("documents", "spans", "claims", "errors")}
+    before = {t: len(table(out, t)) for t in ("documents", "spans", "claims", "attributions", "errors")}
     inputs = [str(p) for p in mixed.values()]
     again = run_cli("batch", *inputs, "--out", str(out), "--chunk-size", "3")
     assert again.code == 0 and "done: 0 documents" in again.err
-    assert {t: len(table(out, t)) for t in ("documents", "spans", "claims", "errors")} == before
+    assert {t: len(table(out, t)) for t in ("documents", "spans", "claims", "attributions", "errors")} == before
 
 
 def test_field_mapping(tmp_path):

@@ -21,8 +21,9 @@ def doc(id, source, date, length, density, counts, partisan=None, claims=None, w
     return row
 
 
-def span(doc_id, technique, text):
-    return {"doc_id": doc_id, "start": 0, "end": len(text), "technique": technique, "confidence": 0.5, "text": text}
+def span(doc_id, technique, text, speaker=None):
+    return {"doc_id": doc_id, "start": 0, "end": len(text), "technique": technique, "confidence": 0.5, "text": text,
+            "voice": "quoted" if speaker else "author", "speaker": speaker}
 
 
 @pytest.fixture()
@@ -33,8 +34,8 @@ def folder(tmp_path):
         doc("c", "<script>Bugle</script>", "2024-02-07", 2000, 0.05, {"Slogans": 1}),
         doc("d", "", "", 500, 0.0, {}),
     ]
-    spans = [span("a", "Loaded_Language", "Reckless"), span("a", "Loaded_Language", "reckless "),
-             span("a", "Doubt", "Can we trust them?"), span("b", "Loaded_Language", "disaster"),
+    spans = [span("a", "Loaded_Language", "Reckless", "Marta Ilic"), span("a", "Loaded_Language", "reckless "),
+             span("a", "Doubt", "Can we trust them?", "Marta  Ilic"), span("b", "Loaded_Language", "disaster", "Bob"),
              span("c", "Slogans", "Stop the madness!")]
     parts = ParquetParts(str(tmp_path / "out"))
     parts.prepare()
@@ -67,6 +68,13 @@ def test_partisanship_and_claims_per_group(folder):
     assert s["top_claims"][2]["text"] == "Taxes rose by ten percent."  # spacing folded
     r = run_cli("stats", str(folder))
     assert r.code == 0 and "Most check-worthy claims" in r.out and "The bridge cost $4m." in r.out
+
+
+def test_speakers_quoted_with_techniques(folder):
+    s = corpus_stats(str(folder), "source")
+    rows = [(r["source"], r["speaker"], r["spans"]) for r in s["quoted_speakers"]]
+    assert rows == [("Herald", "Marta Ilic", 2), ("Herald", "Bob", 1)]  # spacing folded; most first
+    assert "Loaded language 1" in s["quoted_speakers"][0]["top_techniques"]
 
 
 def test_groups_by_month_and_week(folder):

@@ -361,3 +361,42 @@ def test_partisanship_gauge_and_claims_to_check(browser, base_url, example_text)
         shot(pg, name)
         assert not errors
         context.close()
+
+
+def test_quoted_material_is_shaded_and_the_author_only_switch_works(browser, base_url):
+    """Voice on the result page: quoted passages shaded apart from technique highlights, the speaker
+    in the details panel, and "Only the author's own voice" hiding quoted spans everywhere."""
+    from test_attribution import QUOTED_ARTICLE
+
+    for width, name in ((1200, "result-voice.png"), (375, "result-voice-phone.png")):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        pg = context.new_page()
+        errors = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        paste_and_analyse(pg, base_url, QUOTED_ARTICLE)
+        quoted_marks = pg.locator("#ps-article mark.ps.q:not(.off)")
+        n_marks = quoted_marks.count()  # the locator is live: keep the count from before the switch
+        assert n_marks > 0 and pg.locator("#ps-article .ps-q").count() > 0
+        shade = pg.evaluate("getComputedStyle(document.querySelector('#ps-article .ps-q')).backgroundImage")
+        assert "gradient" in shade  # the grey wash, under any technique tint
+        assert "quoted from Marta Ilic" in quoted_marks.first.get_attribute("title")
+        quoted_marks.first.click()
+        assert "Quoted from Marta Ilic" in pg.locator("#ps-details").inner_text()
+        total = int(pg.locator("#ps-count").inner_text())
+        n_quoted = pg.evaluate("JSON.parse(document.getElementById('ps-data').textContent).spans"
+                               ".filter(s => s.voice === 'quoted' && s.confidence >= 0.3).length")
+        pg.locator("#ps-author-only").check()
+        # every highlight still on carries a span in the author's voice (one that only reaches into a quote)
+        assert pg.evaluate("""() => { const spans = JSON.parse(document.getElementById('ps-data').textContent).spans;
+            return [...document.querySelectorAll('#ps-article mark.ps:not(.off)')].every(m =>
+                m.dataset.spans.split(' ').some(i => spans[+i].voice === 'author')); }""")
+        assert pg.locator("#ps-article mark.ps.q:not(.off)").count() < n_marks
+        assert int(pg.locator("#ps-count").inner_text()) == total - n_quoted
+        assert pg.locator(".passages li .voice:visible").count() == 0
+        pg.evaluate("window.scrollTo(0, 0)")
+        shot(pg, name)
+        pg.locator("#ps-author-only").uncheck()
+        assert pg.locator("#ps-article mark.ps.q:not(.off)").count() == n_marks
+        assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert not errors
+        context.close()

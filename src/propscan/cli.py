@@ -48,6 +48,11 @@ class AnalyzeFormat(str, Enum):
     ptc = "ptc"
 
 
+class VoiceChoice(str, Enum):
+    all = "all"
+    author = "author"
+
+
 class PredictFormat(str, Enum):
     ptc = "ptc"
     si = "si"
@@ -90,6 +95,7 @@ def analyze(
     no_claims: NoClaims = False,
     no_partisanship: NoPartisanship = False,
     claims_threshold: ClaimsThreshold = None,
+    voice: Annotated[VoiceChoice, typer.Option("--voice", help="author: keep only passages in the article's own voice, leaving out quoted material (in every output); all: both, each marked with its voice.")] = VoiceChoice.all,
 ) -> None:
     """Analyse articles: every passage using a propaganda technique, with its technique,
     confidence and exact character offsets into the analysed text.
@@ -98,7 +104,9 @@ def analyze(
     length, spans [start, end, technique, confidence, text], counts, density, warnings,
     min_confidence (readable outputs hide spans below it at first; JSON keeps them all),
     hyperpartisan {probability, label, reasons, caution} and claims [start, end, text, score]
-    (null where skipped: switched off, under 100 words, or not English).
+    (null where skipped: switched off, under 100 words, or not English); attributions
+    [content, cue, source {start, end, text, resolved}], voice and speaker on each span, and
+    voice {density_author, density_quoted, quoted_share, counts_author, counts_quoted}.
     With several sources, --format json prints one JSON document per line.
     Exit status: 0 when every source was analysed, 2 when any source failed (the others are
     still analysed and written), 3 when the model cannot be loaded.
@@ -126,6 +134,10 @@ def analyze(
 
         docs = Analyzer.load(model, min_confidence=min_confidence,
                              aids=_aid_options(no_claims, no_partisanship, claims_threshold)).analyze(raws)
+    if voice is VoiceChoice.author:
+        from dataclasses import replace
+
+        docs = [replace(d, spans=[s for s in d.spans if s.voice != "quoted"]) for d in docs]
     for d in docs:
         for w in d.warnings:
             _err(f"warning: {d.source}: {w}")
@@ -229,24 +241,32 @@ def evaluate(
     task: Annotated[str, typer.Option("--task", help="With --pred: si (id, start, end), labelled (id, technique, start, end) or tc (lines aligned with --gold).")] = "labelled",
     hyperpartisan: Annotated[Optional[Path], typer.Option("--hyperpartisan", help="SemEval-2019 Task 4 articles XML: score the partisanship reading against --gold (ground-truth XML).")] = None,
     checkworthy: Annotated[Optional[Path], typer.Option("--checkworthy", help="CheckThat! 2024 Task 1 TSV (Sentence_id, Text, class_label): score the claims model.")] = None,
+    polnear: Annotated[Optional[Path], typer.Option("--polnear", help="PolNeAR-format folder (text/*.txt, attributions/*.ann): score attribution extraction.")] = None,
     claims_threshold: ClaimsThreshold = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
     model: Annotated[Optional[str], typer.Option("--model", help=MODEL_HELP)] = None,
 ) -> None:
     """Score propscan on labelled data: SemEval-2020 Task 11 (SI F1, TC micro-F1, labelled-span F1,
-    per technique too), SemEval-2019 Task 4 hyperpartisan (accuracy, macro-F1) or CheckThat! 2024
-    Task 1 check-worthiness (F1 of the check-worthy class)."""
+    per technique too), SemEval-2019 Task 4 hyperpartisan (accuracy, macro-F1), CheckThat! 2024
+    Task 1 check-worthiness (F1 of the check-worthy class) or PolNeAR attribution (overlap and exact
+    F1 per role, source-content pairing)."""
     from .evaluate.run import evaluate_files, evaluate_model, format_report
 
-    modes = [x is not None for x in (articles, pred, hyperpartisan, checkworthy)]
+    modes = [x is not None for x in (articles, pred, hyperpartisan, checkworthy, polnear)]
     if sum(modes) != 1:
-        raise InputError("give exactly one of --articles or --pred (PTC), --hyperpartisan or --checkworthy")
+        raise InputError("give exactly one of --articles or --pred (PTC), --hyperpartisan, --checkworthy or --polnear")
     for path in (gold, pred, hyperpartisan, checkworthy):
         if path is not None and not path.is_file():
             raise InputError("no such file", source=str(path))
-    if checkworthy is None and gold is None:
+    if polnear is not None and not polnear.is_dir():
+        raise InputError("no such folder", source=str(polnear))
+    if checkworthy is None and polnear is None and gold is None:
         raise InputError("--gold is needed (the labels to score against)")
-    if checkworthy is not None:
+    if polnear is not None:
+        from .evaluate.aids import evaluate_attribution
+
+        report = evaluate_attribution(polnear, model)
+    elif checkworthy is not None:
         from .evaluate.aids import evaluate_checkworthy
 
         report = evaluate_checkworthy(checkworthy, model, claims_threshold)
@@ -351,6 +371,23 @@ def train_aids(
     if bad := [w for w in which if w not in ("partisan", "claims")]:
         raise typer.BadParameter(f"--only takes partisan or claims, not {bad[0]!r}")
     figures = run_train_aids(data=data, out=out, work=work, which=which, version=version)
+    typer.echo(json.dumps(figures, indent=2))
+
+
+@app.command("train-attribution")
+def train_attribution(
+    data: Annotated[Path, typer.Option("--data", help="Folder holding polnear/ (train/ and dev/ with text/ and attributions/).")] = Path("../shared/data"),
+    out: Annotated[Path, typer.Option("--out", help="Where to write attribution.onnx and attribution.json.")] = Path("model-out/attribution"),
+    work: Annotated[Path, typer.Option("--work", help="Cache of the detector's token states per article (reused by later runs).")] = Path("assess-work"),
+    max_epochs: Annotated[int, typer.Option("--max-epochs", min=1, max=50, help="Epochs tried on the tuning tenth of train; the best count is used for the final fit.")] = 12,
+    epochs: Annotated[Optional[int], typer.Option("--epochs", min=1, max=50, help="Skip the tuning run: train this many epochs (a count a tuning run chose).")] = None,
+    version: Annotated[Optional[str], typer.Option("--version", help="Version string (default: date-based).")] = None,
+) -> None:
+    """Train the attribution tagger (source, cue, content) on PolNeAR (needs the \\[train] extra)."""
+    from .train.cli import run_train_attribution
+
+    figures = run_train_attribution(data=data, out=out, work=work, version=version, max_epochs=max_epochs,
+                                    epochs=epochs)
     typer.echo(json.dumps(figures, indent=2))
 
 

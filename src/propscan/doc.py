@@ -15,7 +15,7 @@ import numpy as np
 
 from . import techniques
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 _SPACE = re.compile(r"\s+")
 
 
@@ -25,20 +25,60 @@ def _counts(spans) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
+class Speaker:
+    """Who an attribution names as its source, and the name a pronoun or description stands for."""
+
+    start: int
+    end: int
+    text: str
+    resolved: str | None = None  # None: a name already, or a pronoun with no name before it
+
+    @property
+    def name(self) -> str:
+        """What a reader is told: the resolved name, else the source up to any appositive
+        ("Marta Ilic, who runs a stall" -> "Marta Ilic")."""
+        return self.resolved or " ".join(self.text.split(",")[0].split()) or self.text
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "text": self.text, "resolved": self.resolved}
+
+
+@dataclass(frozen=True)
 class Span:
     start: int
     end: int
     technique: str
     confidence: float
+    voice: str | None = None  # "author" or "quoted"; None where attribution was not run
+    speaker: Speaker | None = None  # the quoted passage's source, where it has one
 
     def to_dict(self, text: str) -> dict:
-        return {
+        d = {
             "start": self.start,
             "end": self.end,
             "technique": self.technique,
             "confidence": self.confidence,
             "text": text[self.start : self.end],
         }
+        if self.voice is not None:
+            d["voice"] = self.voice
+            d["speaker"] = self.speaker.to_dict() if self.speaker else None
+        return d
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Someone's words or thoughts in the article: what (content), the verb or phrase that
+    attributes it (cue), and who (source)."""
+
+    content: tuple[int, int]
+    cue: tuple[int, int] | None = None
+    source: Speaker | None = None
+
+    def to_dict(self) -> dict:
+        return {"content": {"start": self.content[0], "end": self.content[1]},
+                "cue": {"start": self.cue[0], "end": self.cue[1]} if self.cue else None,
+                "source": self.source.to_dict() if self.source else None}
 
 
 PARTISAN_CAUTION = ("It measures how much the article reads like hyperpartisan outlets of 2016-18 US news; "
@@ -96,6 +136,7 @@ class AnalysedDocument:
     # reading aids (schema 1.2): None where not computed (switched off, too short, not English)
     hyperpartisan: PartisanReading | None = None
     claims: list[Claim] | None = None
+    attributions: list[Attribution] | None = None  # None where attribution was not run
 
     def __post_init__(self):
         for s in self.spans:
@@ -130,14 +171,54 @@ class AnalysedDocument:
     @property
     def density(self) -> float:
         """Share of non-space characters that lie inside at least one span."""
-        covered = np.zeros(len(self.text), dtype=bool)
-        for s in self.spans:
-            covered[s.start : s.end] = True
+        return self._density(self.spans)
+
+    def _visible(self, ranges=None) -> np.ndarray:
+        """Non-space characters (within `ranges` where given)."""
         visible = np.ones(len(self.text), dtype=bool)
         for m in _SPACE.finditer(self.text):
             visible[m.start() : m.end()] = False
+        if ranges is not None:
+            inside = np.zeros(len(self.text), dtype=bool)
+            for a, b in ranges:
+                inside[a:b] = True
+            visible &= inside
+        return visible
+
+    def _density(self, spans, ranges=None) -> float:
+        covered = np.zeros(len(self.text), dtype=bool)
+        for s in spans:
+            covered[s.start : s.end] = True
+        visible = self._visible(ranges)
         n = int(visible.sum())
         return round(float((covered & visible).sum()) / n, 4) if n else 0.0
+
+    @property
+    def quoted_ranges(self) -> list[tuple[int, int]]:
+        return [a.content for a in self.attributions or []]
+
+    @property
+    def voice_figures(self) -> dict | None:
+        """Density in the author's own voice (over the text outside quoted material) and in quoted
+        material (over the quoted text), and spans per technique in each; None without attribution."""
+        if self.attributions is None:
+            return None
+        quoted = np.zeros(len(self.text), dtype=bool)
+        for a, b in self.quoted_ranges:
+            quoted[a:b] = True
+        author_ranges = []
+        start = None
+        for i, q in enumerate(list(quoted) + [True]):
+            if not q and start is None:
+                start = i
+            elif q and start is not None:
+                author_ranges.append((start, i))
+                start = None
+        by_voice = {v: [s for s in self.spans if s.voice == v] for v in ("author", "quoted")}
+        return {"density_author": self._density(by_voice["author"], author_ranges),
+                "density_quoted": self._density(by_voice["quoted"], self.quoted_ranges),
+                "quoted_share": round(float(self._visible(self.quoted_ranges).sum()) / max(1, int(self._visible().sum())), 4),
+                "counts_author": _counts(by_voice["author"]), "counts_quoted": _counts(by_voice["quoted"])}
 
     def to_dict(self) -> dict:
         return {
@@ -155,6 +236,8 @@ class AnalysedDocument:
             "min_confidence": self.min_confidence,
             "hyperpartisan": self.hyperpartisan.to_dict() if self.hyperpartisan else None,
             "claims": None if self.claims is None else [c.to_dict(self.text) for c in self.claims],
+            "attributions": None if self.attributions is None else [a.to_dict() for a in self.attributions],
+            "voice": self.voice_figures,
         }
 
     @classmethod
@@ -165,7 +248,8 @@ class AnalysedDocument:
         text = d["text"]
         spans = []
         for s in d.get("spans", []):
-            span = Span(int(s["start"]), int(s["end"]), s["technique"], float(s["confidence"]))
+            span = Span(int(s["start"]), int(s["end"]), s["technique"], float(s["confidence"]), s.get("voice"),
+                        speaker_from_dict(s.get("speaker")))
             if "text" in s and text[span.start : span.end] != s["text"]:
                 raise ValueError(f"span {span.start}-{span.end}: text does not match the offsets")
             spans.append(span)
@@ -180,7 +264,22 @@ class AnalysedDocument:
             min_confidence=float(d.get("min_confidence", 0.0)),
             hyperpartisan=reading_from_dict(d.get("hyperpartisan")),
             claims=_claims_from_dict(text, d.get("claims")),
+            attributions=attributions_from_dict(d.get("attributions")),
         )
+
+
+def speaker_from_dict(d: dict | None) -> Speaker | None:
+    if not d:
+        return None
+    return Speaker(int(d["start"]), int(d["end"]), str(d["text"]), d.get("resolved"))
+
+
+def attributions_from_dict(rows: list | None) -> list[Attribution] | None:
+    if rows is None:
+        return None
+    return [Attribution((int(a["content"]["start"]), int(a["content"]["end"])),
+                        (int(a["cue"]["start"]), int(a["cue"]["end"])) if a.get("cue") else None,
+                        speaker_from_dict(a.get("source"))) for a in rows]
 
 
 def reading_from_dict(d: dict | None) -> PartisanReading | None:

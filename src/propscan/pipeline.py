@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .assess.aids import AidOptions, ReadingAids, add_readings, load_aids
 from .assess.evidence import SectionEvidence, gather, summarise
+from .attribution.model import load_attribution
+from .attribution.voice import add_voices, shifted
 from .doc import AnalysedDocument, Span
 from .ingest.sources import RawArticle
 from .language import detect_language
@@ -46,6 +48,7 @@ class Analyzer:
         self.aids = aids
         wanted = aids.partisanship or aids.claims
         self.reading_aids = (reading_aids or load_aids()) if wanted else None
+        self.attribution = load_attribution() if aids.attribution else None
 
     @classmethod
     def load(cls, model: Path | str | None = None, threads: int | None = None,
@@ -64,6 +67,8 @@ class Analyzer:
         parts = [(i, s, e) for i, a in enumerate(articles) for s, e in sections(a.text)]
         spans: list[list[Span]] = [[] for _ in articles]
         evidence: list[list[SectionEvidence]] = [[] for _ in articles]
+        quoted: list[list] = [[] for _ in articles]
+        attributing = self.attribution is not None and self.attribution.fits(self.model_version)
         batch = 24  # sections scored together: enough to fill encoder batches, bounded memory
         for k in range(0, len(parts), batch):
             chunk = parts[k : k + batch]
@@ -73,8 +78,10 @@ class Analyzer:
                     spans[i].append(Span(x.start + s, x.end + s, x.technique, x.confidence))
                 if self.reading_aids is not None:
                     evidence[i].append(summarise(s, scores))
+                if attributing:
+                    quoted[i] += [shifted(a, s) for a in self.attribution.find(scores)]
         docs = []
-        for art, found, parts in zip(articles, spans, evidence):
+        for art, found, parts, said in zip(articles, spans, evidence, quoted):
             lang = detect_language(art.text)
             warnings = list(art.warnings)
             if lang != "en":
@@ -87,5 +94,7 @@ class Analyzer:
                                    min_confidence=self.min_confidence)
             if self.reading_aids is not None and parts:
                 add_readings(doc, gather(art.text, parts), self.reading_aids, self.aids)
+            if self.attribution is not None:
+                add_voices(doc, said, attributing)
             docs.append(doc)
         return docs

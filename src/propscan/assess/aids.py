@@ -58,6 +58,7 @@ class AidOptions:
     partisanship: bool = True
     claims: bool = True
     claims_threshold: float | None = None  # None: the model's own F1-tuned threshold
+    attribution: bool = True  # who is speaking: attributions, and the voice of each span
 
 
 def add_readings(doc: AnalysedDocument, evidence: Evidence, aids: ReadingAids, options: AidOptions) -> None:

@@ -77,3 +77,8 @@ def lone_sentence_vectors(predictor, texts: list[str], batch: int = 64) -> np.nd
         chunk = texts[k : k + batch]
         rows += [sentence_vectors(sc, [(0, len(t))])[0] for t, sc in zip(chunk, predictor.score(chunk))]
     return np.stack(rows)
+
+
+def token_features(scores: TokenScores) -> np.ndarray:
+    """Per token: its last-layer state, technique scores and span score (the attribution tagger's input)."""
+    return np.concatenate([token_states(scores), scores.tech, scores.inside[:, None]], axis=1).astype(np.float32)

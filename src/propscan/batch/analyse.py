@@ -27,13 +27,31 @@ def document_row(rec: dict, doc) -> dict:
             "words": word_count(doc.text),
             "hyperpartisan_probability": doc.hyperpartisan.probability if doc.hyperpartisan else None,
             "n_claims": None if doc.claims is None else len(doc.claims),
+            **_voice_columns(doc),
             "model_version": doc.model_version, "content_hash": rec["hash"], "input": rec["input"]}
+
+
+def _voice_columns(doc) -> dict:
+    v = doc.voice_figures
+    return {"density_author": v["density_author"] if v else None, "density_quoted": v["density_quoted"] if v else None}
 
 
 def span_rows(doc_id: str, doc) -> list[dict]:
     return [{"doc_id": doc_id, "start": s.start, "end": s.end, "technique": s.technique,
-             "confidence": s.confidence, "text": doc.text[s.start : s.end]}
+             "confidence": s.confidence, "text": doc.text[s.start : s.end], "voice": s.voice,
+             "speaker": s.speaker.name if s.speaker else None}
             for s in sorted(doc.spans, key=lambda s: (s.start, s.end, s.technique))]
+
+
+def attribution_rows(doc_id: str, doc) -> list[dict]:
+    rows = []
+    for a in doc.attributions or []:
+        cue, src = a.cue or (None, None), a.source
+        rows.append({"doc_id": doc_id, "content_start": a.content[0], "content_end": a.content[1],
+                     "cue_start": cue[0], "cue_end": cue[1], "source_start": src.start if src else None,
+                     "source_end": src.end if src else None, "source_text": src.text if src else None,
+                     "speaker": src.name if src else None, "content_text": doc.text[a.content[0] : a.content[1]]})
+    return rows
 
 
 def claim_rows(doc_id: str, doc) -> list[dict]:
@@ -66,5 +84,5 @@ def analyse_items(analyzer, items: list[dict], done_ids=frozenset(), done_hashes
             rec = items[i]
             results[i] = {"kind": "document", "id": rec["id"], "input": rec["input"], "hash": rec["hash"],
                           "doc": document_row(rec, doc), "spans": span_rows(rec["id"], doc),
-                          "claims": claim_rows(rec["id"], doc)}
+                          "claims": claim_rows(rec["id"], doc), "attributions": attribution_rows(rec["id"], doc)}
     return results

@@ -20,9 +20,11 @@ def count_column(technique: str) -> str:
 
 COUNT_COLUMNS = {name: count_column(name) for name in techniques.NAMES}
 DOCUMENT_COLUMNS = ["id", "source", "url", "date", "title", "language", "length", "density", "n_spans",
-                    *COUNT_COLUMNS.values(), "words", "hyperpartisan_probability", "n_claims", "model_version",
-                    "content_hash", "input"]
-SPAN_COLUMNS = ["doc_id", "start", "end", "technique", "confidence", "text"]
+                    *COUNT_COLUMNS.values(), "words", "hyperpartisan_probability", "n_claims", "density_author",
+                    "density_quoted", "model_version", "content_hash", "input"]
+SPAN_COLUMNS = ["doc_id", "start", "end", "technique", "confidence", "text", "voice", "speaker"]
+ATTRIBUTION_COLUMNS = ["doc_id", "content_start", "content_end", "cue_start", "cue_end", "source_start", "source_end",
+                       "source_text", "speaker", "content_text"]
 CLAIM_COLUMNS = ["doc_id", "start", "end", "score", "text"]
 ERROR_COLUMNS = ["id", "input", "reason"]
 

@@ -83,7 +83,7 @@ def run_batch(inputs: list[str], *, out: str | None, sqlite: Path | None, engine
     summary = Summary()
     unit_list = list(units(inputs))
     summary.missing_inputs = [u["path"] for u in unit_list if u["format"] == "missing"]
-    rows: dict[str, list[dict]] = {"documents": [], "spans": [], "claims": [], "errors": []}
+    rows: dict[str, list[dict]] = {"documents": [], "spans": [], "claims": [], "attributions": [], "errors": []}
     t0 = time.perf_counter()
 
     def flush() -> None:
@@ -108,6 +108,7 @@ def run_batch(inputs: list[str], *, out: str | None, sqlite: Path | None, engine
                 rows["documents"].append(res["doc"])
                 rows["spans"].extend(res["spans"])
                 rows["claims"].extend(res["claims"])
+                rows["attributions"].extend(res["attributions"])
                 summary.done += 1
                 summary.spans += len(res["spans"])
             else:

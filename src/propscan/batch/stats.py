@@ -17,6 +17,7 @@ UNKNOWN = {"source": "(unknown source)", "month": "(undated)", "week": "(undated
 TOP_SPANS = 5
 RANKED = 10
 TOP_CLAIMS = 3  # per group
+TOP_SPEAKERS = 5  # per group
 
 
 def load_tables(folder: str) -> tuple[list[dict], list[dict], list[dict]]:
@@ -73,12 +74,33 @@ def group_table(docs: list[dict], by: str) -> list[dict]:
                "spans_per_1k_chars": round(1000 * spans / chars, 3) if chars else 0.0}
         read = [d["hyperpartisan_probability"] for d in members if d.get("hyperpartisan_probability") is not None]
         row["mean_hyperpartisan"] = round(sum(read) / len(read), 4) if read else None
+        for col in ("density_author", "density_quoted"):
+            got = [d[col] for d in members if d.get(col) is not None]
+            row[f"mean_{col}"] = round(sum(got) / len(got), 4) if got else None
         listed = [d for d in members if d.get("n_claims") is not None]
         words = sum(d.get("words") or 0 for d in listed)
         row["claims_per_1k_words"] = round(1000 * sum(d["n_claims"] for d in listed) / words, 3) if words else None
         for name, col in COUNT_COLUMNS.items():
             row[name] = sum(d[col] for d in members)
         rows.append(row)
+    return rows
+
+
+def quoted_speakers(docs: list[dict], spans: list[dict], by: str, n: int = TOP_SPEAKERS) -> list[dict]:
+    """Per group, the speakers whose quoted words carry the most technique spans (ties by name)."""
+    group_of = {d["id"]: group_key(d, by) for d in docs}
+    counts: dict[str, Counter] = defaultdict(Counter)
+    techs: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for s in spans:
+        if s.get("voice") == "quoted" and s.get("speaker") and s["doc_id"] in group_of:
+            key = (group_of[s["doc_id"]], " ".join(s["speaker"].split()))
+            counts[key[0]][key[1]] += 1
+            techs[key][s["technique"]] += 1
+    rows = []
+    for group in sorted(counts):
+        for speaker, c in sorted(counts[group].items(), key=lambda kv: (-kv[1], kv[0]))[:n]:
+            top = ", ".join(f"{techniques.get(t).title} {k}" for t, k in techs[(group, speaker)].most_common(3))
+            rows.append({by: group, "speaker": speaker, "spans": c, "top_techniques": top})
     return rows
 
 
@@ -130,7 +152,7 @@ def corpus_stats(folder: str, by: str = "source") -> dict:
         raise InputError(f"{folder}: no analysed documents yet")
     return {"by": by, "documents": len(docs), "spans": len(spans), "claims": len(claims),
             "groups": group_table(docs, by), "top_spans": top_span_texts(spans), "ranked": ranked_documents(docs),
-            "top_claims": top_claims(docs, claims, by),
+            "top_claims": top_claims(docs, claims, by), "quoted_speakers": quoted_speakers(docs, spans, by),
             "by_month": group_table(docs, "month") if by != "month" else None}
 
 
@@ -144,7 +166,8 @@ def write_csvs(stats: dict, path: Path) -> list[Path]:
     written = []
     for table, target in (("groups", path), ("top_spans", path.with_name(f"{path.stem}.top_spans.csv")),
                           ("ranked", path.with_name(f"{path.stem}.documents.csv")),
-                          ("top_claims", path.with_name(f"{path.stem}.claims.csv"))):
+                          ("top_claims", path.with_name(f"{path.stem}.claims.csv")),
+                          ("quoted_speakers", path.with_name(f"{path.stem}.speakers.csv"))):
         rows = stats[table]
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["empty"], lineterminator="\n")

@@ -19,9 +19,9 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from ..errors import PropscanError
-from .records import CLAIM_COLUMNS, COUNT_COLUMNS, DOCUMENT_COLUMNS, ERROR_COLUMNS, SPAN_COLUMNS
+from .records import ATTRIBUTION_COLUMNS, CLAIM_COLUMNS, COUNT_COLUMNS, DOCUMENT_COLUMNS, ERROR_COLUMNS, SPAN_COLUMNS
 
-TABLES = ("documents", "spans", "claims", "errors")
+TABLES = ("documents", "spans", "claims", "attributions", "errors")
 PART = re.compile(r"^part-(\d{5,})\.parquet$")
 
 
@@ -40,16 +40,20 @@ SCHEMAS = {
     "documents": pa.schema([(c, pa.string()) for c in ("id", "source", "url", "date", "title", "language")]
                            + [("length", pa.int64()), ("density", pa.float64()), ("n_spans", pa.int64())]
                            + [(c, pa.int64()) for c in COUNT_COLUMNS.values()]
-                           + [("words", pa.int64()), ("hyperpartisan_probability", pa.float64()), ("n_claims", pa.int64())]
+                           + [("words", pa.int64()), ("hyperpartisan_probability", pa.float64()), ("n_claims", pa.int64()),
+                              ("density_author", pa.float64()), ("density_quoted", pa.float64())]
                            + [(c, pa.string()) for c in ("model_version", "content_hash", "input")]),
     "spans": pa.schema([("doc_id", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
-                        ("technique", pa.string()), ("confidence", pa.float64()), ("text", pa.string())]),
+                        ("technique", pa.string()), ("confidence", pa.float64()), ("text", pa.string()),
+                        ("voice", pa.string()), ("speaker", pa.string())]),
     "claims": pa.schema([("doc_id", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
                          ("score", pa.float64()), ("text", pa.string())]),
+    "attributions": pa.schema([("doc_id", pa.string())] + [(c, pa.int64()) for c in ATTRIBUTION_COLUMNS[1:7]]
+                              + [(c, pa.string()) for c in ATTRIBUTION_COLUMNS[7:]]),
     "errors": pa.schema([(c, pa.string()) for c in ERROR_COLUMNS]),
 }
 assert SCHEMAS["documents"].names == DOCUMENT_COLUMNS and SCHEMAS["spans"].names == SPAN_COLUMNS
-assert SCHEMAS["claims"].names == CLAIM_COLUMNS
+assert SCHEMAS["claims"].names == CLAIM_COLUMNS and SCHEMAS["attributions"].names == ATTRIBUTION_COLUMNS
 
 
 @dataclass
@@ -114,7 +118,7 @@ class ParquetParts:
         name = part_name(number)
         written = []
         try:
-            for t in ("spans", "claims", "errors", "documents"):  # documents last: its arrival commits the chunk
+            for t in ("spans", "claims", "attributions", "errors", "documents"):  # documents last: its arrival commits the chunk
                 if not rows.get(t) and t != "documents":
                     continue
                 tmp = self._path(t, f".{name}.tmp")
@@ -137,7 +141,11 @@ SQLITE_SCHEMA = (
         + (" PRIMARY KEY" if c == "id" else "") for c, t in zip(SCHEMAS["documents"].names, SCHEMAS["documents"].types))
     + ")",
     'CREATE TABLE IF NOT EXISTS spans (doc_id TEXT NOT NULL, start INTEGER, "end" INTEGER, technique TEXT, '
-    "confidence REAL, text TEXT)",
+    "confidence REAL, text TEXT, voice TEXT, speaker TEXT)",
+    "CREATE TABLE IF NOT EXISTS attributions (doc_id TEXT NOT NULL, content_start INTEGER, content_end INTEGER, "
+    "cue_start INTEGER, cue_end INTEGER, source_start INTEGER, source_end INTEGER, source_text TEXT, speaker TEXT, "
+    "content_text TEXT)",
+    "CREATE INDEX IF NOT EXISTS attributions_doc ON attributions(doc_id)",
     "CREATE INDEX IF NOT EXISTS spans_doc ON spans(doc_id)",
     'CREATE TABLE IF NOT EXISTS claims (doc_id TEXT NOT NULL, start INTEGER, "end" INTEGER, score REAL, text TEXT)',
     "CREATE INDEX IF NOT EXISTS claims_doc ON claims(doc_id)",
@@ -171,12 +179,15 @@ class SqliteTables:
             for d in rows["documents"]:
                 self.db.execute("DELETE FROM spans WHERE doc_id = ?", (d["id"],))
                 self.db.execute("DELETE FROM claims WHERE doc_id = ?", (d["id"],))
+                self.db.execute("DELETE FROM attributions WHERE doc_id = ?", (d["id"],))
             self.db.executemany(f"INSERT OR REPLACE INTO documents VALUES ({','.join('?' * len(cols))})",
                                 [tuple(d[c] for c in cols) for d in rows["documents"]])
-            self.db.executemany("INSERT INTO spans VALUES (?,?,?,?,?,?)",
+            self.db.executemany("INSERT INTO spans VALUES (?,?,?,?,?,?,?,?)",
                                 [tuple(s[c] for c in SPAN_COLUMNS) for s in rows["spans"]])
             self.db.executemany("INSERT INTO claims VALUES (?,?,?,?,?)",
                                 [tuple(c[k] for k in CLAIM_COLUMNS) for c in rows.get("claims", [])])
+            self.db.executemany(f"INSERT INTO attributions VALUES ({','.join('?' * len(ATTRIBUTION_COLUMNS))})",
+                                [tuple(a[k] for k in ATTRIBUTION_COLUMNS) for a in rows.get("attributions", [])])
             self.db.executemany("INSERT OR REPLACE INTO errors VALUES (?,?,?)",
                                 [tuple(e[c] for c in ERROR_COLUMNS) for e in rows["errors"]])
             self.db.execute("COMMIT")

@@ -55,3 +55,25 @@ def evaluate_checkworthy(path: Path, model: str | Path | None = None, threshold:
     return {"task": "checkworthy", "sentences": len(rows), "threshold": cut,
             "model_version": predictor.bundle.version,
             **binary_scores([r.checkworthy for r in rows], [s >= cut for s in scores])}
+
+
+def evaluate_attribution(folder: Path, model: str | Path | None = None) -> dict:
+    """PolNeAR-format input (a folder with text/ and attributions/): every article through the whole
+    pipeline, its attributions scored per role (overlap and exact F1) and by source-content pairing."""
+    from ..attribution.polnear import Attribution, read_split
+    from ..attribution.score import attribution_scores
+    from ..pipeline import Analyzer
+
+    articles = read_split(folder)
+    analyzer = Analyzer.load(model, aids=AidOptions(partisanship=False, claims=False))
+    if analyzer.attribution is None:
+        raise ModelError("no attribution model is installed (resources/attribution)")
+    pred = {}
+    for k in range(0, len(articles), BATCH):
+        chunk = articles[k : k + BATCH]
+        raws = [RawArticle(source=a.name, text=a.text, title="", kind="text") for a in chunk]
+        for a, doc in zip(chunk, analyzer.analyze(raws)):
+            pred[a.name] = [Attribution(x.content, x.cue, (x.source.start, x.source.end) if x.source else None)
+                            for x in doc.attributions or []]
+    return {"task": "attribution", "model_version": analyzer.model_version,
+            **attribution_scores(pred, {a.name: a.attributions for a in articles})}

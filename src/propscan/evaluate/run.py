@@ -90,6 +90,8 @@ def evaluate_files(gold_path: Path, pred_path: Path, task: str) -> dict:
 def format_report(report: dict) -> str:
     if report.get("task") in ("hyperpartisan", "checkworthy"):
         return format_binary(report)
+    if report.get("task") == "attribution":
+        return format_attribution(report)
     out = []
     if "articles" in report:
         out.append(f"articles: {report['articles']}" + (f"  model: {report['model_version']}" if "model_version" in report else ""))
@@ -124,4 +126,15 @@ def format_binary(report: dict) -> str:
         lines.append(f"{report['without_reading']} articles got no reading (too short or not English): counted as not hyperpartisan")
     if "threshold" in report:
         lines.append(f"threshold {report['threshold']:.2f}")
+    return "\n".join(lines)
+
+
+def format_attribution(report: dict) -> str:
+    lines = [f"attribution: {report['articles']} articles, {report['gold_attributions']} gold attributions, "
+             f"{report['predicted_attributions']} found  model: {report['model_version']}",
+             f"{'role':10} {'overlap F1':>10} {'P':>7} {'R':>7} {'exact F1':>9}"]
+    for role in ("content", "cue", "source"):
+        o, e = report[role]["overlap"], report[role]["exact"]
+        lines.append(f"{role:10} {o['f1']:>10.4f} {o['precision']:>7.4f} {o['recall']:>7.4f} {e['f1']:>9.4f}")
+    lines.append(f"source-content pairing accuracy {report['pairing_accuracy']:.4f}")
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from .. import techniques
 from ..doc import PARTISAN_CAUTION, AnalysedDocument
-from .segments import pieces, sorted_claims, sorted_spans
+from .segments import pieces, quote_at, sorted_claims, sorted_spans
 
 
 def _static(name: str) -> str:
@@ -68,32 +68,40 @@ def article_markup(doc: AnalysedDocument) -> str:
     spans = sorted_spans(doc)
     claim_at = {c.start: (k, c) for k, c in enumerate(sorted_claims(doc))}
     claim_ends = {c.end for c in doc.claims or []}
+    quoted = quote_at(doc)
     out = []
     for k, p in enumerate(pieces(doc)):
         if p.start in claim_at:
             n, c = claim_at[p.start]
             out.append(f'<span class="ps-claim" id="ps-c{n}" data-claim="{n}" '
                        f'title="Claim to check (check-worthiness {c.score:.0%})">')
-        out.append(_piece_markup(doc, spans, k, p))
+        out.append(_piece_markup(doc, spans, k, p, quoted(p.start)))
         if p.end in claim_ends:
             out.append("</span>")
     return "".join(out)
 
 
-def _piece_markup(doc: AnalysedDocument, spans, k: int, p) -> str:
-    """One piece: plain escaped text, or a <mark> carrying its spans."""
+def quoted_from(attribution) -> str:
+    speaker = attribution.source
+    return f"quoted from {speaker.name}" if speaker else "quoted (speaker not found)"
+
+
+def _piece_markup(doc: AnalysedDocument, spans, k: int, p, quote=None) -> str:
+    """One piece: plain escaped text, or a <mark> carrying its spans; inside quoted material,
+    shaded and titled with its speaker."""
     chunk = escape(doc.text[p.start : p.end])
+    q_class, q_title = (" q", quoted_from(quote)) if quote is not None else ("", "")
     if not p.spans:
-        return chunk
+        return f'<span class="ps-q" title="{escape(q_title)}">{chunk}</span>' if quote is not None else chunk
     shown = [i for i in p.spans if doc.is_shown(spans[i])]
     names = list(dict.fromkeys(spans[i].technique for i in shown or p.spans))
     starting = list(dict.fromkeys(spans[i].technique for i in shown if spans[i].start == p.start))
     tip = "; ".join(f"{techniques.get(spans[i].technique).title} (confidence {spans[i].confidence:.0%})"
-                    for i in p.spans)
+                    for i in p.spans) + (f"; {q_title}" if q_title else "")
     label = "+".join(techniques.get(n).abbr for n in starting)
     abbr = f' data-abbr="{escape(label)}"' if label else ""
     state = (' tabindex="0"' if shown else "")
-    classes = "ps" + (" multi" if len(names) > 1 and shown else "") + ("" if shown else " off")
+    classes = "ps" + (" multi" if len(names) > 1 and shown else "") + ("" if shown else " off") + q_class
     return (
         f'<mark class="{classes}" id="ps-p{k}"{state} '
         f'data-spans="{" ".join(map(str, p.spans))}" data-start="{p.start}" data-techs="{escape(" ".join(names))}"'
@@ -127,7 +135,16 @@ def legend_markup(doc: AnalysedDocument) -> str:
             f'{" disabled" if not n else ""}> {swatch(t)} '
             f'{escape(t.title)} <b data-count="{escape(t.name)}">{shown.get(t.name, 0)}</b></label></li>'
         )
-    return '<ul class="ps-legend">' + "".join(rows) + "</ul>" + uncertain_toggle(doc)
+    return '<ul class="ps-legend">' + "".join(rows) + "</ul>" + uncertain_toggle(doc) + voice_toggle(doc)
+
+
+def voice_toggle(doc: AnalysedDocument) -> str:
+    """"Only the author's own voice", where some passage is quoted."""
+    n = sum(1 for s in doc.spans if s.voice == "quoted")
+    if not n:
+        return ""
+    return (f'<p class="ps-unc"><label><input type="checkbox" id="ps-author-only"> Only the author\'s own voice '
+            f'(leave out {n} passage{"s" if n > 1 else ""} in quoted material)</label></p>')
 
 
 def chart_markup(counts: dict[str, int], every: dict[str, int] | None = None) -> str:
@@ -158,7 +175,8 @@ def report_data(doc: AnalysedDocument) -> dict:
     """What the report's script needs: spans in markup order and the technique guide."""
     return {
         "spans": [{"technique": s.technique, "confidence": s.confidence, "start": s.start, "end": s.end,
-                   "text": doc.text[s.start : s.end]} for s in sorted_spans(doc)],
+                   "text": doc.text[s.start : s.end], "voice": s.voice,
+                   "speaker": s.speaker.name if s.speaker else None} for s in sorted_spans(doc)],
         "techniques": {t.name: t.to_dict() for t in techniques.TECHNIQUES},
         "min_confidence": doc.min_confidence,
     }
@@ -169,7 +187,7 @@ def summary_markup(doc: AnalysedDocument) -> str:
     more = f' <span class="ps-more">({doc.n_hidden} less certain hidden)</span>' if doc.n_hidden else ""
     return (f'<p class="summary"><strong id="ps-count">{len(doc.shown_spans)}</strong> passages shown{more} · '
             f'propaganda density <strong>{doc.density:.1%}</strong> of the text (all {len(doc.spans)} passages found)</p>'
-            f'<p class="ps-note">{escape(DENSITY_NOTE)}</p>{partisan_markup(doc)}')
+            f'<p class="ps-note">{escape(DENSITY_NOTE)}</p>{voice_markup(doc)}{partisan_markup(doc)}')
 
 
 def passages_markup(doc: AnalysedDocument) -> str:
@@ -184,7 +202,7 @@ def passages_markup(doc: AnalysedDocument) -> str:
         items.append(
             f'<li data-tech="{escape(t.name)}" data-span="{i}"{unc}>{swatch(t)} <strong>{escape(t.title)}</strong> '
             f'<span class="conf">model confidence {s.confidence:.0%}</span>: '
-            f'<q>{escape(doc.text[s.start : s.end])}</q> <a class="jump" href="#{anchor}" data-span="{i}">show in text</a>'
+            f'<q>{escape(doc.text[s.start : s.end])}</q>{_voice_note(s)} <a class="jump" href="#{anchor}" data-span="{i}">show in text</a>'
             f'<details><summary>What is {escape(t.title.lower())}?</summary><p>{escape(t.definition)}</p>'
             f'<p class="ex">Example: {escape(t.example)}</p></details></li>'
         )
@@ -233,6 +251,23 @@ def claims_markup(doc: AnalysedDocument) -> str:
         f'<a class="jump-claim" href="#ps-c{k}" data-claim="{k}">show in text</a></li>' for k in order)
     return (f'<section class="ps-claims"><h2>Claims to check ({len(claims)})</h2>'
             f'<p class="ps-note">{escape(CLAIMS_NOTE)}</p><ol>{items}</ol></section>')
+
+
+def _voice_note(span) -> str:
+    if span.voice != "quoted":
+        return ""
+    who = f"quoted from {span.speaker.name}" if span.speaker else "quoted, speaker not found"
+    return f' <span class="voice">({escape(who)})</span>'
+
+
+def voice_markup(doc: AnalysedDocument) -> str:
+    """Density in the author's own voice against quoted material, in one line."""
+    v = doc.voice_figures
+    if v is None or not doc.attributions:
+        return ""
+    return (f'<p class="ps-note ps-voice">In the author\'s own voice: density <strong>{v["density_author"]:.1%}</strong>; '
+            f'in quoted material ({v["quoted_share"]:.0%} of the text, shaded): <strong>{v["density_quoted"]:.1%}</strong>. '
+            f'A technique inside a quotation is reported by the article, not necessarily used by it.</p>')
 
 
 def report_body(doc: AnalysedDocument) -> str:

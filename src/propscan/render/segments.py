@@ -6,9 +6,11 @@ which one to show on top (the most confident).
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..doc import AnalysedDocument, Claim, Span
+from ..doc import AnalysedDocument, Attribution, Claim, Span
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ def pieces(doc: AnalysedDocument) -> list[Piece]:
         cuts.update((s.start, s.end))
     for c in doc.claims or []:  # so a claim's marking opens and closes between pieces
         cuts.update((c.start, c.end))
+    for a, b in doc.quoted_ranges:  # so each piece is wholly inside or outside quoted material
+        cuts.update((a, b))
     bounds = sorted(cuts)
     out = []
     active: list[int] = []
@@ -47,3 +51,15 @@ def pieces(doc: AnalysedDocument) -> list[Piece]:
         top = tuple(sorted(active, key=lambda i: -spans[i].confidence))
         out.append(Piece(a, b, top))
     return out
+
+
+def quote_at(doc: AnalysedDocument) -> Callable[[int], Attribution | None]:
+    """For a character offset, the attribution whose content holds it (quoted material), if any."""
+    found = sorted(doc.attributions or [], key=lambda a: a.content)
+    starts = [a.content[0] for a in found]
+
+    def lookup(pos: int) -> Attribution | None:
+        k = bisect.bisect_right(starts, pos) - 1
+        return found[k] if k >= 0 and found[k].content[0] <= pos < found[k].content[1] else None
+
+    return lookup

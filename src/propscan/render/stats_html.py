@@ -78,8 +78,8 @@ def _fmt(v) -> str:
 def render_stats(stats: dict, title: str = "propscan corpus report") -> str:
     by = stats["by"]
     tech_titles = {t.name: t.title for t in techniques.TECHNIQUES}
-    group_cols = [by, "documents", "spans", "mean_density", "spans_per_1k_chars", "mean_hyperpartisan",
-                  "claims_per_1k_words", *techniques.NAMES]
+    group_cols = [by, "documents", "spans", "mean_density", "mean_density_author", "mean_density_quoted",
+                  "spans_per_1k_chars", "mean_hyperpartisan", "claims_per_1k_words", *techniques.NAMES]
     months = stats["by_month"] if stats["by_month"] is not None else stats["groups"]
     legend = "".join(f'<span class="lg">{swatch(t)} {escape(t.title)}</span> '
                      for t in techniques.TECHNIQUES)
@@ -99,6 +99,9 @@ table.stats th, table.stats td {{ border-bottom: 1px solid #ddd; padding: .25rem
 <h2>Most frequent span texts per technique</h2>{table(stats["top_spans"], ["technique", "text", "count"])}
 <h2>Most and least propagandistic documents (by density)</h2>
 {table(stats["ranked"], ["rank", "id", "title", "source", "date", "density", "n_spans"])}
+<h2>Speakers quoted with the most technique spans, per {escape(by)}</h2>
+<p class="ps-note">A technique inside a quotation is the speaker's, reported by the article.</p>
+{table(stats.get("quoted_speakers", []), [by, "speaker", "spans", "top_techniques"])}
 <h2>Most check-worthy claims per {escape(by)}</h2>
 <p class="ps-note">mean_hyperpartisan: the mean probability that a group's articles read like hyperpartisan
 outlets of 2016-18 US news, not a judgement of truth. Check-worthy is not the same as false.</p>

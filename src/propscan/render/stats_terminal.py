@@ -14,16 +14,26 @@ def print_stats(stats: dict, console: Console | None = None) -> None:
     console.print(f"{stats['documents']} documents, {stats['spans']} spans, {stats.get('claims', 0)} claims, "
                   f"grouped by {by}")
     t = Table(title=f"Per {by}")
-    for col in (by, "docs", "spans", "density", "spans/1k chars", "partisan", "claims/1k words", "top techniques"):
+    for col in (by, "docs", "spans", "density", "author / quoted", "spans/1k chars", "partisan", "claims/1k words",
+                "top techniques"):
         t.add_column(col, overflow="fold")
     for g in stats["groups"]:
         top = sorted(((g[n], n) for n in techniques.NAMES if g[n]), reverse=True)[:3]
         partisan = "–" if g.get("mean_hyperpartisan") is None else f"{g['mean_hyperpartisan']:.0%}"
         claims = "–" if g.get("claims_per_1k_words") is None else f"{g['claims_per_1k_words']:.1f}"
-        t.add_row(str(g[by]), str(g["documents"]), str(g["spans"]), f"{g['mean_density']:.1%}",
+        voices = "–" if g.get("mean_density_author") is None else \
+            f"{g['mean_density_author']:.1%} / {g['mean_density_quoted']:.1%}"
+        t.add_row(str(g[by]), str(g["documents"]), str(g["spans"]), f"{g['mean_density']:.1%}", voices,
                   f"{g['spans_per_1k_chars']:.2f}", partisan, claims,
                   ", ".join(f"{techniques.get(n).title} {c}" for c, n in top))
     console.print(t)
+    if stats.get("quoted_speakers"):
+        t = Table(title=f"Speakers quoted with the most technique spans, per {by}")
+        for col in (by, "speaker", "spans", "top techniques"):
+            t.add_column(col, overflow="fold")
+        for r in stats["quoted_speakers"]:
+            t.add_row(str(r[by]), r["speaker"], str(r["spans"]), r["top_techniques"])
+        console.print(t)
     if stats.get("top_claims"):
         t = Table(title=f"Most check-worthy claims per {by}")
         for col in (by, "doc", "score", "claim"):

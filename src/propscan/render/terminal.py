@@ -13,7 +13,7 @@ from rich.text import Text
 
 from .. import techniques
 from ..doc import PARTISAN_CAUTION, AnalysedDocument
-from .segments import pieces, sorted_spans
+from .segments import pieces, quote_at, sorted_spans
 
 
 def _legend(doc: AnalysedDocument) -> Table:
@@ -36,6 +36,23 @@ def hidden_note(doc: AnalysedDocument) -> str:
 
 
 TOP_CLAIMS = 5
+
+
+def voice_label(span) -> str:
+    """author, quoted (speaker), or - where attribution was not run."""
+    if span.voice is None:
+        return "-"
+    if span.voice == "quoted":
+        return f"quoted ({span.speaker.name})" if span.speaker else "quoted (speaker not found)"
+    return "author"
+
+
+def voice_line(doc: AnalysedDocument) -> str:
+    v = doc.voice_figures
+    if not doc.attributions or v is None:
+        return ""
+    return (f"voice: density {v['density_author']:.1%} in the author's own voice, {v['density_quoted']:.1%} in "
+            f"quoted material ({v['quoted_share']:.0%} of the text, in italics)")
 
 
 def partisan_line(doc: AnalysedDocument) -> str:
@@ -63,13 +80,15 @@ def claim_lines(doc: AnalysedDocument, top: int = TOP_CLAIMS) -> list[str]:
 def render_rich(doc: AnalysedDocument, console: Console) -> None:
     whole, doc = doc, replace(doc, spans=doc.shown_spans)
     spans = sorted_spans(doc)
+    quoted = quote_at(doc)
     body = Text()
     for p in pieces(doc):
         chunk = doc.text[p.start : p.end]
+        italic = " italic" if quoted(p.start) is not None else ""
         if p.spans:
-            body.append(chunk, style=f"black on {techniques.get(spans[p.spans[0]].technique).tint}")
+            body.append(chunk, style=f"black on {techniques.get(spans[p.spans[0]].technique).tint}{italic}")
         else:
-            body.append(chunk)
+            body.append(chunk, style=italic.strip() or None)
     console.rule(Text(doc.title or doc.source, style="bold"))
     console.print(body, markup=False, highlight=False)
     console.print()
@@ -77,18 +96,18 @@ def render_rich(doc: AnalysedDocument, console: Console) -> None:
                   f"propaganda density: {whole.density:.1%}", markup=False, highlight=False)
     if note := hidden_note(whole):
         console.print(note, markup=False, highlight=False)
-    for line in [partisan_line(whole), *claim_lines(whole)]:
+    for line in [voice_line(whole), partisan_line(whole), *claim_lines(whole)]:
         if line:
             console.print(line, markup=False, highlight=False)
     if spans:
         console.print(_legend(doc))
         table = Table(show_edge=False)
-        for col in ("#", "start", "end", "technique", "conf.", "text"):
+        for col in ("#", "start", "end", "technique", "conf.", "voice", "text"):
             table.add_column(col, overflow="fold")
         for i, s in enumerate(spans, 1):
             snippet = " ".join(doc.text[s.start : s.end].split())
             table.add_row(str(i), str(s.start), str(s.end), techniques.get(s.technique).title,
-                          f"{s.confidence:.2f}", Text(snippet[:160]))
+                          f"{s.confidence:.2f}", voice_label(s), Text(snippet[:160]))
         console.print(table)
     for w in doc.warnings:
         console.print(Text(f"warning: {w}", style="yellow"))
@@ -102,12 +121,12 @@ def render_plain(doc: AnalysedDocument) -> str:
              f"spans: {len(doc.spans)}  propaganda density: {whole.density:.1%}"]
     if note := hidden_note(whole):
         lines.append(note)
-    lines += [x for x in [partisan_line(whole), *claim_lines(whole)] if x]
+    lines += [x for x in [voice_line(whole), partisan_line(whole), *claim_lines(whole)] if x]
     for name, n in sorted(doc.counts.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {techniques.get(name).title}: {n}")
     lines.append("")
     for s in sorted_spans(doc):
         snippet = " ".join(doc.text[s.start : s.end].split())
-        lines.append(f"{s.start}\t{s.end}\t{s.technique}\t{s.confidence:.2f}\t{snippet}")
+        lines.append(f"{s.start}\t{s.end}\t{s.technique}\t{s.confidence:.2f}\t{voice_label(s)}\t{snippet}")
     lines += [f"warning: {w}" for w in doc.warnings]
     return "\n".join(lines) + "\n"

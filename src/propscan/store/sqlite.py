@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..doc import AnalysedDocument, Claim, Span, reading_from_dict
+from ..doc import AnalysedDocument, Claim, Span, attributions_from_dict, reading_from_dict, speaker_from_dict
 from ..ingest.sources import domain_of
 
 # Each entry moves the schema from version i to i + 1. Append; never edit a shipped one.
@@ -75,6 +75,12 @@ MIGRATIONS: tuple[str, ...] = (
         text TEXT NOT NULL
     );
     CREATE INDEX claims_analysis ON claims(analysis_id);
+    """,
+    # Who is speaking: each span's voice and speaker, and the attributions (JSON; NULL where not run).
+    """
+    ALTER TABLE spans ADD COLUMN voice TEXT;
+    ALTER TABLE spans ADD COLUMN speaker TEXT;
+    ALTER TABLE analyses ADD COLUMN attributions TEXT;
     """,
 )
 
@@ -223,20 +229,23 @@ class AnalysisStore:
                 db.execute(
                     "INSERT INTO analyses (id, created_at, fetched_at, source, source_kind, domain, title, text,"
                     " language, model_version, density, warnings, content_key, min_confidence, hyperpartisan,"
-                    " hyperpartisan_probability, claims_listed)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " hyperpartisan_probability, claims_listed, attributions)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (stored.id, stored.created_at, fetched_at, doc.source, source_kind, stored.domain, doc.title,
                      doc.text, doc.language, doc.model_version, doc.density, json.dumps(doc.warnings), key,
                      doc.min_confidence, json.dumps(doc.hyperpartisan.to_dict()) if doc.hyperpartisan else None,
-                     doc.hyperpartisan.probability if doc.hyperpartisan else None, int(doc.claims is not None)),
+                     doc.hyperpartisan.probability if doc.hyperpartisan else None, int(doc.claims is not None),
+                     None if doc.attributions is None else json.dumps([a.to_dict() for a in doc.attributions])),
                 )
                 db.executemany(
                     'INSERT INTO claims (analysis_id, start, "end", score, text) VALUES (?,?,?,?,?)',
                     [(stored.id, c.start, c.end, c.score, doc.text[c.start : c.end]) for c in doc.claims or []],
                 )
                 db.executemany(
-                    'INSERT INTO spans (analysis_id, start, "end", technique, confidence) VALUES (?,?,?,?,?)',
-                    [(stored.id, s.start, s.end, s.technique, s.confidence) for s in doc.spans],
+                    'INSERT INTO spans (analysis_id, start, "end", technique, confidence, voice, speaker)'
+                    " VALUES (?,?,?,?,?,?,?)",
+                    [(stored.id, s.start, s.end, s.technique, s.confidence, s.voice,
+                      json.dumps(s.speaker.to_dict()) if s.speaker else None) for s in doc.spans],
                 )
         if found is not None:
             return self.get(found["id"]), False
@@ -247,16 +256,18 @@ class AnalysisStore:
             row = db.execute("SELECT * FROM analyses WHERE id = ?", (analysis_id,)).fetchone()
             if row is None:
                 return None
-            spans = [Span(r["start"], r["end"], r["technique"], r["confidence"]) for r in db.execute(
-                'SELECT start, "end", technique, confidence FROM spans WHERE analysis_id = ? ORDER BY rowid',
-                (analysis_id,))]
+            spans = [Span(r["start"], r["end"], r["technique"], r["confidence"], r["voice"],
+                          speaker_from_dict(json.loads(r["speaker"] or "null"))) for r in db.execute(
+                'SELECT start, "end", technique, confidence, voice, speaker FROM spans WHERE analysis_id = ?'
+                " ORDER BY rowid", (analysis_id,))]
             claims = [Claim(r["start"], r["end"], r["score"]) for r in db.execute(
                 'SELECT start, "end", score FROM claims WHERE analysis_id = ? ORDER BY start', (analysis_id,))]
         doc = AnalysedDocument(text=row["text"], source=row["source"], title=row["title"], language=row["language"],
                                model_version=row["model_version"], spans=spans,
                                warnings=json.loads(row["warnings"]), min_confidence=row["min_confidence"],
                                hyperpartisan=reading_from_dict(json.loads(row["hyperpartisan"] or "null")),
-                               claims=claims if row["claims_listed"] else None)
+                               claims=claims if row["claims_listed"] else None,
+                               attributions=attributions_from_dict(json.loads(row["attributions"] or "null")))
         return StoredAnalysis(id=row["id"], created_at=row["created_at"], fetched_at=row["fetched_at"],
                               source_kind=row["source_kind"], domain=row["domain"], doc=doc,
                               analysed_again_at=row["analysed_again_at"])

@@ -150,3 +150,29 @@ def run_train_aids(*, data: Path, out: Path, work: Path, which: list[str], versi
         write_aids(out, "claims", model, version, predictor.bundle.version, figures["claims"])
     write_card(out, version, predictor.bundle.version)
     return figures
+
+
+def run_train_attribution(*, data: Path, out: Path, work: Path, version: str | None, max_epochs: int,
+                          epochs: int | None = None) -> dict:
+    """Train the attribution tagger on PolNeAR over the fast detector's states; write
+    `<out>/attribution.onnx` and `<out>/attribution.json` and return the figures."""
+    _require_torch()
+    from ..bundle import file_sha256
+    from ..predict import Predictor
+    from .attribution import export_head, train_attribution
+
+    _verbose_logging()
+    predictor = Predictor()
+    version = version or f"attribution-{date.today().isoformat()}"
+    model, figures = train_attribution(predictor, data, work, max_epochs=max_epochs, epochs=epochs)
+    from safetensors.torch import save_file
+
+    work.mkdir(parents=True, exist_ok=True)
+    save_file(model.state_dict(), str(work / "attribution-head.safetensors"))  # to export again without training
+    graph = out / "attribution.onnx"
+    export_head(model, graph, model.proj.in_features)
+    meta = {"version": version, "detector": predictor.bundle.version, "sha256": file_sha256(graph), "figures": figures}
+    tmp = out / "attribution.json.tmp"
+    tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    tmp.replace(out / "attribution.json")
+    return figures

@@ -58,12 +58,40 @@ def errors(*codes: int, **descriptions: str) -> dict:
             for code in sorted({400, *codes})}
 
 
+class SpeakerOut(BaseModel):
+    start: int = Field(description="Where the source is named in `text`.")
+    end: int
+    text: str
+    resolved: str | None = Field(description="The name a pronoun or description (\"he\", \"the senator\") stands for; null when the source is a name, or none was found.")
+
+
 class SpanOut(BaseModel):
     start: int = Field(description="Half-open character offsets into `text`.")
     end: int
     technique: TechniqueName
     confidence: float = Field(ge=0, le=1, description="Calibrated probability that the passage uses the technique.")
     text: str
+    voice: Literal["author", "quoted"] | None = Field(default=None, description="author: the article's own words; quoted: inside someone's attributed words.")
+    speaker: SpeakerOut | None = Field(default=None, description="For a quoted span, its attribution's source.")
+
+
+class RangeOut(BaseModel):
+    start: int
+    end: int
+
+
+class AttributionOut(BaseModel):
+    content: RangeOut = Field(description="What was said or thought.")
+    cue: RangeOut | None = Field(description="The words that attribute it (said, according to, ...).")
+    source: SpeakerOut | None = Field(description="Who; null when the article does not say.")
+
+
+class VoiceOut(BaseModel):
+    density_author: float = Field(ge=0, le=1, description="Density over the text outside quoted material, counting spans in the author's voice.")
+    density_quoted: float = Field(ge=0, le=1, description="Density over quoted material, counting quoted spans.")
+    quoted_share: float = Field(ge=0, le=1, description="Share of the text's characters in quoted material.")
+    counts_author: dict[str, int]
+    counts_quoted: dict[str, int]
 
 
 class Explanation(BaseModel):
@@ -118,6 +146,8 @@ class Analysis(BaseModel):
     min_confidence: float = Field(ge=0, le=1, description="Readable views hide spans below this confidence by default; `spans` lists them all.")
     hyperpartisan: PartisanOut | None = Field(description="null where not read: under 100 words, or not English.")
     claims: list[ClaimOut] | None = Field(description="Check-worthy claims, by position; null where not listed (not English).")
+    attributions: list[AttributionOut] | None = Field(description="Quotes and reported speech; null where not run (not English).")
+    voice: VoiceOut | None = Field(description="Figures split by voice; null where attribution was not run.")
     techniques: dict[str, Explanation]
 
 

@@ -10,6 +10,8 @@
   var hidden = {};
   var showUncertain = false;
   var uncertainBox = document.getElementById("ps-uncertain");
+  var authorBox = document.getElementById("ps-author-only");
+  var authorOnly = false;
   var details = document.getElementById("ps-details");
   var marks = Array.prototype.slice.call(document.querySelectorAll("mark.ps"));
   var selected = null;
@@ -27,7 +29,10 @@
       .filter(function (s) { return s && !hidden[s.technique] && certainEnough(s); });
   }
 
-  function certainEnough(s) { return showUncertain || s.confidence >= (data.min_confidence || 0); }
+  // a span counts when its confidence is shown and, with "only the author's voice", it is not quoted
+  function certainEnough(s) {
+    return (showUncertain || s.confidence >= (data.min_confidence || 0)) && !(authorOnly && s.voice === "quoted");
+  }
 
   function distinct(list) {
     var seen = {};
@@ -64,6 +69,10 @@
       item.appendChild(el("span", "conf", " · model confidence " + Math.round(s.confidence * 100) + "%"));
       item.appendChild(el("p", null, t.definition));
       var q = el("p"); q.appendChild(el("q", null, s.text)); item.appendChild(q);
+      if (s.voice === "quoted") {
+        item.appendChild(el("p", "voice", s.speaker ? "Quoted from " + s.speaker + ": the article reports it"
+                                                    : "Quoted (speaker not found): the article reports it"));
+      }
       item.appendChild(el("p", "ex", "Example: " + t.example));
       details.appendChild(item);
     });
@@ -102,7 +111,8 @@
     marks.forEach(paint);
     var shown = 0;
     document.querySelectorAll(".passages li[data-tech]").forEach(function (li) {
-      li.hidden = !!hidden[li.getAttribute("data-tech")] || (li.hasAttribute("data-unc") && !showUncertain);
+      var span = data.spans[Number(li.getAttribute("data-span"))];
+      li.hidden = !!hidden[li.getAttribute("data-tech")] || !certainEnough(span);
       if (!li.hidden) { shown += 1; }
     });
     var counts = {};
@@ -139,6 +149,13 @@
 
   if (uncertainBox) {
     uncertainBox.addEventListener("change", function () { showUncertain = uncertainBox.checked; refresh(); });
+  }
+  if (authorBox) {
+    authorBox.addEventListener("change", function () {
+      authorOnly = authorBox.checked;
+      document.getElementById("ps-article").classList.toggle("author-only", authorOnly);
+      refresh();
+    });
   }
   document.querySelectorAll("input.ps-toggle").forEach(function (box) {
     box.addEventListener("change", function () {

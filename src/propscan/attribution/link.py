@@ -1,0 +1,109 @@
+"""Tagged spans (sources, cues, contents) and quotations joined into attributions, and each
+source resolved to a name where it is a pronoun or a description.
+
+Joining: each cue takes the nearest content and the nearest source beside it; a content no cue
+takes stands alone. A quotation found by its quote marks is a content whatever the tagger says (a
+tagged content that overlaps it grows to hold it whole), unless it is a scare quote: three words or
+fewer with no cue beside it (the so-called "experts" is the author speaking).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from ..doc import Attribution as DocAttribution
+from ..doc import Speaker
+from .polnear import Attribution
+
+MAX_CUE_GAP = 250  # characters between a content and its cue
+MAX_SOURCE_GAP = 120  # between a cue and its source
+_NAME = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|van|von|al))*\s+[A-Z][\w'’-]+\b")
+PRONOUNS = frozenset("he she they we i it his her their him them its".split())
+_DESCRIPTION = re.compile(r"^(?:the|a|an|this|that|his|her|their|its)\s", re.IGNORECASE)
+
+
+def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, max(a[0], b[0]) - min(a[1], b[1]))
+
+
+def _merge_quotes(contents: list[tuple[int, int]], quotes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out = list(contents)
+    for q in quotes:
+        hits = [i for i, c in enumerate(out) if c[0] < q[1] and q[0] < c[1]]
+        if not hits:
+            out.append(q)
+            continue
+        start = min([q[0]] + [out[i][0] for i in hits])
+        end = max([q[1]] + [out[i][1] for i in hits])
+        out = [c for i, c in enumerate(out) if i not in hits] + [(start, end)]
+    return sorted(out)
+
+
+MIN_CONTENT_WORDS = 3  # a tagged "content" of a word or two is noise
+SCARE_QUOTE_WORDS = 3  # a quotation this short with no cue beside it is the author's scare quote ("experts")
+CUE_NEAR = 40
+
+
+def _said(quotes: list[tuple[int, int]], cues: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Quotations that report someone's words: long ones, and short ones with a cue beside them."""
+    return [q for q in quotes if len(text[q[0] : q[1]].split()) > SCARE_QUOTE_WORDS
+            or any(_gap(q, c) <= CUE_NEAR for c in cues)]
+
+
+def link(text: str, spans: list[tuple[str, int, int]], quotes: list[tuple[int, int]]) -> list[Attribution]:
+    """Every cue joins its nearest content and the source nearest to it; a content no cue chose
+    stands alone (the article reports it, and does not say who said it)."""
+    tagged = [(s, e) for r, s, e in spans if r == "Content" and len(text[s:e].split()) >= MIN_CONTENT_WORDS]
+    cues = [(s, e) for r, s, e in spans if r == "Cue"]
+    contents = _merge_quotes(tagged, _said(quotes, cues, text))
+    sources = [(s, e) for r, s, e in spans if r == "Source"]
+    out, claimed = [], set()
+    for cue in cues:
+        content = min(contents, key=lambda c: _gap(c, cue), default=None)
+        if content is None or _gap(content, cue) > MAX_CUE_GAP:
+            continue
+        source = min(sources, key=lambda x: _gap(x, cue), default=None)
+        if source is not None and (_gap(source, cue) > MAX_SOURCE_GAP or _overlap(source, content)):
+            source = None
+        out.append(Attribution(content, cue, source))
+        claimed.add(content)
+    out += [Attribution(c, None, None) for c in contents if c not in claimed]
+    return sorted(out, key=lambda a: a.content)
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def needs_resolving(source: str) -> bool:
+    words = source.lower().split()
+    return bool(words) and (words[0] in PRONOUNS and len(words) == 1 or bool(_DESCRIPTION.match(source))
+                            and not _NAME.search(source))
+
+
+def resolve(text: str, source: tuple[int, int], earlier_names: list[tuple[int, int]] | None = None) -> Speaker:
+    """The source as a Speaker; a pronoun or a description ("he", "the senator") takes the
+    nearest name before it (a multi-word capitalised name), or stays unresolved."""
+    s, e = source
+    said = text[s:e]
+    if not needs_resolving(said):
+        return Speaker(s, e, said, None)
+    names = earlier_names if earlier_names is not None else names_in(text)
+    k = bisect.bisect_left([a for a, _ in names], s)
+    for a, b in reversed(names[:k]):
+        if b <= s:
+            return Speaker(s, e, said, text[a:b])
+    return Speaker(s, e, said, None)
+
+
+def names_in(text: str) -> list[tuple[int, int]]:
+    """Multi-word capitalised names (Hillary Clinton, the Washington Post's Bob Woodward ...)."""
+    return [m.span() for m in _NAME.finditer(text)]
+
+
+def for_document(text: str, found: list[Attribution]) -> list[DocAttribution]:
+    """Attributions as the document keeps them, with each source resolved to a speaker."""
+    names = names_in(text)
+    return [DocAttribution(a.content, a.cue, resolve(text, a.source, names) if a.source else None)
+            for a in found if a.content is not None]

@@ -1,0 +1,155 @@
+"""Train the attribution tagger on PolNeAR over the detector's frozen token states.
+
+A small head reads the shipped fast detector's last-layer states (the encoder pass `analyze`
+makes anyway): a width-5 convolution and a bidirectional GRU, then one tag per token. Features
+are computed once per article and cached by detector version.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..assess.features import token_features
+from ..attribution.extract import attributions_from
+from ..attribution.polnear import read_split
+from ..attribution.score import attribution_scores
+from ..attribution.tags import TAGS, token_tags
+from ..predict import Predictor
+
+log = logging.getLogger("propscan.train")
+
+
+def article_features(predictor: Predictor, texts: list[str]) -> list[tuple[np.ndarray, list]]:
+    out = []
+    for k in range(0, len(texts), 8):
+        for scores in predictor.score(texts[k : k + 8]):
+            out.append((token_features(scores).astype(np.float16), scores.encoded.offsets))
+    return out
+
+
+class TagHead(nn.Module):
+    def __init__(self, width: int, hidden: int = 128, n_tags: int = len(TAGS)):
+        super().__init__()
+        self.proj = nn.Linear(width, hidden)
+        self.conv = nn.Conv1d(hidden, hidden, 5, padding=2)
+        self.gru = nn.GRU(hidden, hidden, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(2 * hidden, n_tags)
+        self.drop = nn.Dropout(0.2)
+
+    def forward(self, x):  # (batch, tokens, width) -> (batch, tokens, tags) log-probabilities
+        h = torch.relu(self.proj(x))
+        h = torch.relu(self.conv(h.transpose(1, 2))).transpose(1, 2) + h
+        h0 = h.new_zeros(2, h.shape[0], self.gru.hidden_size)  # explicit, so the graph takes any batch size
+        h, _ = self.gru(self.drop(h), h0)
+        return torch.log_softmax(self.out(self.drop(h)), -1)
+
+
+def train_head(feats: list[np.ndarray], tags: list[np.ndarray], epochs: int = 8, chunk: int = 256, seed: int = 13,
+               each_epoch=None) -> TagHead:
+    """``each_epoch(epoch, model)``, if given, is called after every epoch (to score a held-out part)."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    pieces = [(f[i : i + chunk], t[i : i + chunk]) for f, t in zip(feats, tags) for i in range(0, len(f), chunk)]
+    model = TagHead(feats[0].shape[1])
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-2)
+    for epoch in range(epochs):
+        model.train()
+        order = rng.permutation(len(pieces))
+        total, t0 = 0.0, time.time()
+        for k in range(0, len(order), 16):
+            batch = [pieces[i] for i in order[k : k + 16]]
+            n = max(len(f) for f, _ in batch)
+            x = torch.zeros(len(batch), n, feats[0].shape[1])
+            y = torch.full((len(batch), n), -100, dtype=torch.long)
+            for j, (f, t) in enumerate(batch):
+                x[j, : len(f)] = torch.from_numpy(f.astype(np.float32))
+                y[j, : len(t)] = torch.from_numpy(t)
+            loss = nn.functional.nll_loss(model(x).reshape(-1, len(TAGS)), y.reshape(-1), ignore_index=-100)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss.detach())
+        log.info("attribution head epoch %d loss %.4f (%.0f s)", epoch + 1, total / max(1, len(order) // 16), time.time() - t0)
+        if each_epoch is not None:
+            model.eval()
+            each_epoch(epoch + 1, model)
+    return model.eval()
+
+
+def predict_probs(model: TagHead, feats: np.ndarray, chunk: int = 256) -> np.ndarray:
+    """As the runtime reads it (attribution/model.py): in pieces of `chunk` tokens."""
+    with torch.no_grad():
+        parts = [model(torch.from_numpy(feats[i : i + chunk].astype(np.float32))[None])[0] for i in range(0, len(feats), chunk)]
+        return torch.cat(parts).exp().numpy() if parts else np.zeros((0, len(TAGS)), dtype=np.float32)
+
+
+def polnear_sets(predictor: Predictor, data: Path, work: Path):
+    sets = {}
+    for split in ("train", "dev"):
+        arts = read_split(data / "polnear" / split)
+        cache = work / f"polnear-{split}-{predictor.bundle.version}.npz"
+        if cache.exists():
+            z = np.load(cache, allow_pickle=True)
+            feats, offsets = list(z["feats"]), [list(map(tuple, o)) for o in z["offsets"]]
+        else:
+            got = article_features(predictor, [a.text for a in arts])
+            feats, offsets = [f for f, _ in got], [o for _, o in got]
+            work.mkdir(parents=True, exist_ok=True)
+            np.savez(cache, feats=np.array(feats, dtype=object), offsets=np.array([np.array(o) for o in offsets], dtype=object))
+        sets[split] = (arts, feats, offsets)
+    return sets
+
+
+def tune_part(name: str) -> bool:
+    """One training article in ten, by a stable hash of its name: where the recipe is chosen."""
+    return zlib.crc32(name.encode()) % 10 == 0
+
+
+def score_split(model: TagHead, arts, feats, offsets) -> dict:
+    pred = {a.name: attributions_from(a.text, predict_probs(model, f), o) for a, f, o in zip(arts, feats, offsets)}
+    return attribution_scores(pred, {a.name: a.attributions for a in arts})
+
+
+def mean_overlap_f1(scores: dict) -> float:
+    return float(np.mean([scores[r]["overlap"]["f1"] for r in ("source", "cue", "content")]))
+
+
+def train_attribution(predictor: Predictor, data: Path, work: Path, max_epochs: int = 12,
+                      epochs: int | None = None) -> tuple[TagHead, dict]:
+    """``epochs``: skip the tuning run and train this many epochs (a count an earlier tuning run chose)."""
+    sets = polnear_sets(predictor, data, work)
+    arts, feats, offsets = sets["train"]
+    tags = [token_tags(o, a.attributions) for a, o in zip(arts, offsets)]
+    if epochs is not None:
+        model = train_head(feats, tags, epochs=epochs)
+        return model, {"epochs": epochs, "dev": score_split(model, *sets["dev"])}
+    fit = [i for i, a in enumerate(arts) if not tune_part(a.name)]
+    held = [i for i, a in enumerate(arts) if tune_part(a.name)]
+    curve = {}
+
+    def on_epoch(epoch, model):
+        curve[epoch] = mean_overlap_f1(score_split(model, *(list(map(x.__getitem__, held)) for x in (arts, feats, offsets))))
+        log.info("epoch %d: mean overlap F1 on the tuning tenth %.4f", epoch, curve[epoch])
+
+    train_head([feats[i] for i in fit], [tags[i] for i in fit], epochs=max_epochs, each_epoch=on_epoch)
+    best = max(curve, key=curve.get)
+    model = train_head(feats, tags, epochs=best)
+    figures = {"epochs": best, "tuning_curve": {str(k): round(v, 4) for k, v in curve.items()},
+               "dev": score_split(model, *sets["dev"])}
+    return model, figures
+
+
+def export_head(model: TagHead, path: Path, width: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.onnx")
+    torch.onnx.export(model, (torch.zeros(2, 16, width),), str(tmp), input_names=["features"],
+                      output_names=["log_probs"], opset_version=17, dynamo=False,
+                      dynamic_axes={"features": {0: "pieces", 1: "tokens"}, "log_probs": {0: "pieces", 1: "tokens"}})
+    tmp.replace(path)
