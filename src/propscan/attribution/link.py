@@ -53,7 +53,9 @@ def _said(quotes: list[tuple[int, int]], cues: list[tuple[int, int]], text: str)
 
 def link(text: str, spans: list[tuple[str, int, int]], quotes: list[tuple[int, int]]) -> list[Attribution]:
     """Every cue joins its nearest content and the source nearest to it; a content no cue chose
-    stands alone (the article reports it, and does not say who said it)."""
+    stands alone (the article reports it, and does not say who said it). A content several cues
+    chose is listed once per cue, the nearest first: dropping the others cost 0.04-0.05 cue and
+    source F1 on the tuning tenth of PolNeAR train."""
     tagged = [(s, e) for r, s, e in spans if r == "Content" and len(text[s:e].split()) >= MIN_CONTENT_WORDS]
     cues = [(s, e) for r, s, e in spans if r == "Cue"]
     contents = _merge_quotes(tagged, _said(quotes, cues, text))
@@ -69,7 +71,8 @@ def link(text: str, spans: list[tuple[str, int, int]], quotes: list[tuple[int, i
         out.append(Attribution(content, cue, source))
         claimed.add(content)
     out += [Attribution(c, None, None) for c in contents if c not in claimed]
-    return sorted(out, key=lambda a: a.content)
+    # a content several cues chose comes first with its nearest cue: readers are shown that one's speaker
+    return sorted(out, key=lambda a: (a.content, _gap(a.cue, a.content) if a.cue else MAX_CUE_GAP + 1))
 
 
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:

@@ -55,7 +55,11 @@ def pieces(doc: AnalysedDocument) -> list[Piece]:
 
 def quote_at(doc: AnalysedDocument) -> Callable[[int], Attribution | None]:
     """For a character offset, the attribution whose content holds it (quoted material), if any."""
-    found = sorted(doc.attributions or [], key=lambda a: a.content)
+    found, seen = [], set()
+    for a in sorted(doc.attributions or [], key=lambda a: a.content):  # stable: the nearest cue's first
+        if a.content not in seen:
+            seen.add(a.content)
+            found.append(a)
     starts = [a.content[0] for a in found]
 
     def lookup(pos: int) -> Attribution | None:
