@@ -153,3 +153,39 @@ def export_head(model: TagHead, path: Path, width: int) -> None:
                       output_names=["log_probs"], opset_version=17, dynamo=False,
                       dynamic_axes={"features": {0: "pieces", 1: "tokens"}, "log_probs": {0: "pieces", 1: "tokens"}})
     tmp.replace(path)
+
+
+def write_card(out: Path, meta: dict) -> Path:
+    """MODEL_CARD.md beside the tagger, from the figures in attribution.json."""
+    f = meta["figures"]
+    dev = f["dev"]
+    rows = "\n".join(f"| {r} | {dev[r]['overlap']['f1']:.3f} ({dev[r]['overlap']['precision']:.3f} / "
+                     f"{dev[r]['overlap']['recall']:.3f}) | {dev[r]['exact']['f1']:.3f} |" for r in ("content", "cue", "source"))
+    text = f"""# Attribution tagger {meta['version']}
+
+- **Task:** find attributions in news (PolNeAR: a source, a cue and a content; each token has at most one
+  role), so every technique span can be given a voice: the author's, or quoted.
+- **Model:** a head over the token states of the fast detector `{meta['detector']}` (last layer, technique and
+  span scores): a projection to 128, a width-5 convolution, a bidirectional GRU and a tag per token (B/I for
+  each role, O). Trained on PolNeAR train (840 articles) in 256-token pieces, {f['epochs']} epochs, AdamW
+  2e-3. The epoch count was chosen on a tenth of train held out from a first run. It is read in the same
+  pieces at run time (ONNX, 1.3 MB). Quotations found by their quote marks are contents whatever the
+  tagger says, except scare quotes (three words or fewer with no cue beside them).
+- **Joining:** each cue chooses its nearest content (within 250 characters), and the source nearest to
+  it (within 120). A content with several cues is listed once per cue, the nearest first. A pronoun or
+  description source is resolved to the nearest multi-word name before it.
+- **PolNeAR dev** (84 articles, {dev['gold_attributions']} attributions, kept out of every choice), through
+  the whole pipeline:
+
+| role | overlap F1 (P / R) | exact F1 |
+|---|---|---|
+{rows}
+
+Source-content pairing accuracy: {dev['pairing_accuracy']:.3f}.
+
+- **Limits:** trained on 2016 US election news. It misses more than it invents: most misses are reported
+  speech without quote marks. Speaker resolution does not check gender or number. Not English: not run.
+"""
+    path = out / "MODEL_CARD.md"
+    path.write_text(text, encoding="utf-8")
+    return path

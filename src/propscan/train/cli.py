@@ -159,7 +159,7 @@ def run_train_attribution(*, data: Path, out: Path, work: Path, version: str | N
     _require_torch()
     from ..bundle import file_sha256
     from ..predict import Predictor
-    from .attribution import export_head, train_attribution
+    from .attribution import export_head, train_attribution, write_card
 
     _verbose_logging()
     predictor = Predictor()
@@ -175,4 +175,5 @@ def run_train_attribution(*, data: Path, out: Path, work: Path, version: str | N
     tmp = out / "attribution.json.tmp"
     tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
     tmp.replace(out / "attribution.json")
+    write_card(out, meta)
     return figures
