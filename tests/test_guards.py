@@ -32,7 +32,8 @@ def test_edges_are_words_or_a_quote_pair(fragment, kept):
 
 
 @pytest.mark.parametrize("fragment, only", [("the", True), ("our", True), ("by the", True), ("a 1990", True),
-                                            (", .", True), ("the thugs", False), ("evil", False)])
+                                            (", .", True), ("the thugs", False), ("evil", False),
+                                            ("It’s", True), ("don't", True), ("it’s a disgrace", False)])
 def test_function_word_only(fragment, only):
     assert only_function_words(fragment) is only
 

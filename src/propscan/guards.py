@@ -25,6 +25,11 @@ is am are was were be been being do does did doing have has had having will woul
 can could may might must ought
 not n't 's 're 've 'd 'll 'm there here where when why how very just too also only even
 """.split())
+# contractions of the words above ("It's" as Flag-waving is the same bug as "the"), with either apostrophe
+_CONTRACTIONS = """it's that's there's here's what's who's he's she's let's i'm i've i'd i'll we're we've we'd we'll
+you're you've you'd you'll they're they've they'd they'll he'd he'll she'd she'll it'll that'll isn't aren't wasn't
+weren't don't doesn't didn't hasn't haven't hadn't won't wouldn't can't couldn't shouldn't mustn't""".split()
+FUNCTION_WORDS = FUNCTION_WORDS | {w for c in _CONTRACTIONS for w in (c, c.replace("'", "’"))}
 OPENING_QUOTES = "\"'“‘«‹„"
 CLOSING_QUOTES = "\"'”’»›“"
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
