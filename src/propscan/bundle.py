@@ -77,6 +77,12 @@ class Bundle:
     crf: tuple[np.ndarray, np.ndarray] | None = None
 
 
+def runs_detector(model_version: str, detector: str) -> bool:
+    """Whether a model of `model_version` runs the fast detector `detector`: its own version, or
+    the accurate tier's, which names the fast model it blends after a '+'."""
+    return bool(detector) and detector in model_version.split("+")
+
+
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 

@@ -171,25 +171,19 @@ class AnalysedDocument:
     @property
     def density(self) -> float:
         """Share of non-space characters that lie inside at least one span."""
-        return self._density(self.spans)
+        return self._density(self.spans, self._non_space())
 
-    def _visible(self, ranges=None) -> np.ndarray:
-        """Non-space characters (within `ranges` where given)."""
+    def _non_space(self) -> np.ndarray:
         visible = np.ones(len(self.text), dtype=bool)
         for m in _SPACE.finditer(self.text):
             visible[m.start() : m.end()] = False
-        if ranges is not None:
-            inside = np.zeros(len(self.text), dtype=bool)
-            for a, b in ranges:
-                inside[a:b] = True
-            visible &= inside
         return visible
 
-    def _density(self, spans, ranges=None) -> float:
+    def _density(self, spans, visible: np.ndarray) -> float:
+        """Share of the `visible` characters that lie inside at least one of `spans`."""
         covered = np.zeros(len(self.text), dtype=bool)
         for s in spans:
             covered[s.start : s.end] = True
-        visible = self._visible(ranges)
         n = int(visible.sum())
         return round(float((covered & visible).sum()) / n, 4) if n else 0.0
 
@@ -206,18 +200,11 @@ class AnalysedDocument:
         quoted = np.zeros(len(self.text), dtype=bool)
         for a, b in self.quoted_ranges:
             quoted[a:b] = True
-        author_ranges = []
-        start = None
-        for i, q in enumerate(list(quoted) + [True]):
-            if not q and start is None:
-                start = i
-            elif q and start is not None:
-                author_ranges.append((start, i))
-                start = None
+        visible = self._non_space()
         by_voice = {v: [s for s in self.spans if s.voice == v] for v in ("author", "quoted")}
-        return {"density_author": self._density(by_voice["author"], author_ranges),
-                "density_quoted": self._density(by_voice["quoted"], self.quoted_ranges),
-                "quoted_share": round(float(self._visible(self.quoted_ranges).sum()) / max(1, int(self._visible().sum())), 4),
+        return {"density_author": self._density(by_voice["author"], visible & ~quoted),
+                "density_quoted": self._density(by_voice["quoted"], visible & quoted),
+                "quoted_share": round(float((visible & quoted).sum()) / max(1, int(visible.sum())), 4),
                 "counts_author": _counts(by_voice["author"]), "counts_quoted": _counts(by_voice["quoted"])}
 
     def to_dict(self) -> dict:

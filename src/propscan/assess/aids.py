@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..bundle import runs_detector
 from ..doc import AnalysedDocument
 from ..errors import ModelError
 from .claims import MAX_CHARS, ClaimsModel
@@ -30,7 +31,7 @@ class ReadingAids:
     version: str
 
     def fits(self, model_version: str) -> bool:
-        return bool(self.detector) and self.detector in model_version.split("+")
+        return runs_detector(model_version, self.detector)
 
 
 def _read(path: Path) -> dict | None:

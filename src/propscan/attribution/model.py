@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..assess.features import token_features
-from ..bundle import file_sha256
+from ..bundle import file_sha256, runs_detector
 from ..detect import TokenScores, session
 from ..errors import ModelError
 from .extract import attributions_from
@@ -28,7 +28,7 @@ class AttributionModel:
     version: str
 
     def fits(self, model_version: str) -> bool:
-        return self.detector in model_version.split("+")
+        return runs_detector(model_version, self.detector)
 
     def probabilities(self, scores: TokenScores) -> np.ndarray:
         """Tag probabilities per token. The head was trained on pieces of CHUNK tokens, so it reads

@@ -86,9 +86,14 @@ def group_table(docs: list[dict], by: str) -> list[dict]:
     return rows
 
 
+def _group_of(docs: list[dict], by: str) -> dict[str, str]:
+    """Each document id's group."""
+    return {d["id"]: group_key(d, by) for d in docs}
+
+
 def quoted_speakers(docs: list[dict], spans: list[dict], by: str, n: int = TOP_SPEAKERS) -> list[dict]:
     """Per group, the speakers whose quoted words carry the most technique spans (ties by name)."""
-    group_of = {d["id"]: group_key(d, by) for d in docs}
+    group_of = _group_of(docs, by)
     counts: dict[str, Counter] = defaultdict(Counter)
     techs: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for s in spans:
@@ -106,7 +111,7 @@ def quoted_speakers(docs: list[dict], spans: list[dict], by: str, n: int = TOP_S
 
 def top_claims(docs: list[dict], claims: list[dict], by: str, n: int = TOP_CLAIMS) -> list[dict]:
     """The n most check-worthy claims of each group (ties by document id and offset)."""
-    group_of = {d["id"]: group_key(d, by) for d in docs}
+    group_of = _group_of(docs, by)
     per: dict[str, list[dict]] = defaultdict(list)
     for c in claims:
         if c["doc_id"] in group_of:

@@ -20,17 +20,21 @@ from .metrics import binary_scores
 BATCH = 16
 
 
+def _analysed(analyzer, raws: list[RawArticle]):
+    """Each article's document, through the whole pipeline, BATCH at a time (bounded memory)."""
+    for k in range(0, len(raws), BATCH):
+        yield from analyzer.analyze(raws[k : k + BATCH])
+
+
 def evaluate_hyperpartisan(articles: Path, truth: Path, model: str | Path | None = None) -> dict:
     from ..pipeline import Analyzer
 
     items = [a for a in read_semeval2019(articles, truth) if a.hyperpartisan is not None]
     if not items:
         raise InputError(f"{truth}: names none of the articles in {articles}")
-    analyzer = Analyzer.load(model, aids=AidOptions(claims=False))
-    probabilities: list[float | None] = []
-    for k in range(0, len(items), BATCH):
-        raws = [RawArticle(source=a.id, text=a.text, title=a.title, kind="text") for a in items[k : k + BATCH]]
-        probabilities += [d.hyperpartisan.probability if d.hyperpartisan else None for d in analyzer.analyze(raws)]
+    analyzer = Analyzer.load(model, aids=AidOptions(claims=False, attribution=False))
+    raws = [RawArticle(source=a.id, text=a.text, title=a.title, kind="text") for a in items]
+    probabilities = [d.hyperpartisan.probability if d.hyperpartisan else None for d in _analysed(analyzer, raws)]
     scores = binary_scores([a.hyperpartisan for a in items], [p is not None and p >= 0.5 for p in probabilities])
     return {"task": "hyperpartisan", "articles": len(items), "without_reading": probabilities.count(None),
             "model_version": analyzer.model_version, **scores}
@@ -68,12 +72,8 @@ def evaluate_attribution(folder: Path, model: str | Path | None = None) -> dict:
     analyzer = Analyzer.load(model, aids=AidOptions(partisanship=False, claims=False))
     if analyzer.attribution is None:
         raise ModelError("no attribution model is installed (resources/attribution)")
-    pred = {}
-    for k in range(0, len(articles), BATCH):
-        chunk = articles[k : k + BATCH]
-        raws = [RawArticle(source=a.name, text=a.text, title="", kind="text") for a in chunk]
-        for a, doc in zip(chunk, analyzer.analyze(raws)):
-            pred[a.name] = [Attribution(x.content, x.cue, (x.source.start, x.source.end) if x.source else None)
-                            for x in doc.attributions or []]
+    raws = [RawArticle(source=a.name, text=a.text, title="", kind="text") for a in articles]
+    pred = {a.name: [Attribution(x.content, x.cue, (x.source.start, x.source.end) if x.source else None)
+                     for x in doc.attributions or []] for a, doc in zip(articles, _analysed(analyzer, raws))}
     return {"task": "attribution", "model_version": analyzer.model_version,
             **attribution_scores(pred, {a.name: a.attributions for a in articles})}

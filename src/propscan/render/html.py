@@ -81,8 +81,8 @@ def article_markup(doc: AnalysedDocument) -> str:
     return "".join(out)
 
 
-def quoted_from(attribution) -> str:
-    speaker = attribution.source
+def quoted_from(speaker) -> str:
+    """How a passage in quoted material is labelled, in its title and in the passage list."""
     return f"quoted from {speaker.name}" if speaker else "quoted (speaker not found)"
 
 
@@ -90,7 +90,7 @@ def _piece_markup(doc: AnalysedDocument, spans, k: int, p, quote=None) -> str:
     """One piece: plain escaped text, or a <mark> carrying its spans; inside quoted material,
     shaded and titled with its speaker."""
     chunk = escape(doc.text[p.start : p.end])
-    q_class, q_title = (" q", quoted_from(quote)) if quote is not None else ("", "")
+    q_class, q_title = (" q", quoted_from(quote.source)) if quote is not None else ("", "")
     if not p.spans:
         return f'<span class="ps-q" title="{escape(q_title)}">{chunk}</span>' if quote is not None else chunk
     shown = [i for i in p.spans if doc.is_shown(spans[i])]
@@ -256,8 +256,7 @@ def claims_markup(doc: AnalysedDocument) -> str:
 def _voice_note(span) -> str:
     if span.voice != "quoted":
         return ""
-    who = f"quoted from {span.speaker.name}" if span.speaker else "quoted, speaker not found"
-    return f' <span class="voice">({escape(who)})</span>'
+    return f' <span class="voice">· {escape(quoted_from(span.speaker))}</span>'
 
 
 def voice_markup(doc: AnalysedDocument) -> str:
