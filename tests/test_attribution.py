@@ -71,6 +71,48 @@ def test_pronoun_sources_resolve_to_the_name_before_them():
     assert resolve(lone, (0, 2)).resolved is None  # nothing to resolve to: says so
 
 
+INTERRUPTED = '"Judge," Brafman said, "I have never had that happen in any case."'
+
+
+def _at(text: str, piece: str, nth: int = 0) -> tuple[int, int]:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(piece, start + 1)
+    return start, start + len(piece)
+
+
+def test_a_content_interrupted_by_its_own_cue_teaches_the_cue_and_source_as_such():
+    """PolNeAR reads "Judge," Brafman said, "I have ..." as one content from the first quote mark to
+    the last; the cue and source inside it must still be taught as cue and source."""
+    from propscan.attribution.polnear import Attribution
+    from propscan.attribution.tags import TAGS, token_tags
+
+    text = INTERRUPTED
+    words = [m.span() for m in __import__("re").finditer(r"\w+|[^\w\s]", text)]
+    gold = [Attribution((0, len(text)), _at(text, "said"), _at(text, "Brafman"))]
+    tags = [TAGS[t] for t in token_tags(words, gold)]
+    by_word = {text[s:e]: t for (s, e), t in zip(words, tags)}
+    assert by_word["Brafman"] == "B-Source" and by_word["said"] == "B-Cue"
+    assert by_word["Judge"] == "I-Content" and by_word["never"] == "I-Content"
+
+
+def test_contents_join_across_their_own_cue_but_not_across_a_sentence_end():
+    from propscan.attribution.link import link
+
+    text = INTERRUPTED
+    spans = [("Content", *_at(text, '"Judge,"')), ("Source", *_at(text, "Brafman")), ("Cue", *_at(text, "said")),
+             ("Content", *_at(text, '"I have never had that happen in any case."'))]
+    (joined,) = link(text, spans, [])
+    assert joined.content == (0, len(text)) and text[slice(*joined.source)] == "Brafman"
+    two = 'Officials said the bridge was safe. Engineers said it was not safe at all.'
+    spans = [("Source", *_at(two, "Officials")), ("Cue", *_at(two, "said")),
+             ("Content", *_at(two, "the bridge was safe")), ("Source", *_at(two, "Engineers")),
+             ("Cue", *_at(two, "said", 1)), ("Content", *_at(two, "it was not safe at all"))]
+    got = link(two, spans, [])
+    assert sorted(two[slice(*a.content)] for a in got) == ["it was not safe at all", "the bridge was safe"]
+    assert {two[slice(*a.content)]: two[slice(*a.source)] for a in got}["it was not safe at all"] == "Engineers"
+
+
 @pytest.fixture(scope="module")
 def quoted_doc(analyzer):
     from propscan.ingest.sources import RawArticle

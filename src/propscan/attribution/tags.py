@@ -11,12 +11,19 @@ TAGS = ["O"] + [f"{p}-{r}" for r in ROLES for p in ("B", "I")]
 INDEX = {t: i for i, t in enumerate(TAGS)}
 
 
+# Contents are written first, then sources, then cues, each over what came before: a content
+# interrupted by its own cue ("Judge," Brafman said, "I have never ...") is read as one range from
+# its first piece to its last, and a reported attribution can sit inside another's content. Written
+# the other way round, 14% of PolNeAR's cues and 11% of its sources were taught as content.
+WRITE_ORDER = ("Content", "Source", "Cue")
+
+
 def token_tags(offsets: list[tuple[int, int]], attributions: list[Attribution]) -> np.ndarray:
     """The tag of each token: the role whose span holds the token's first character."""
     tags = np.zeros(len(offsets), dtype=np.int64)
     starts = np.array([s for s, _ in offsets]) if offsets else np.zeros(0, dtype=int)
-    for a in attributions:
-        for role in ROLES:
+    for role in WRITE_ORDER:
+        for a in attributions:
             span = a.role(role)
             if span is None:
                 continue
