@@ -113,6 +113,31 @@ def test_contents_join_across_their_own_cue_but_not_across_a_sentence_end():
     assert {two[slice(*a.content)]: two[slice(*a.source)] for a in got}["it was not safe at all"] == "Engineers"
 
 
+def test_a_cue_loses_the_comma_its_tokens_took_but_a_lone_colon_stays():
+    from propscan.attribution.extract import trimmed
+
+    text = '"It is over," he added, looking away. Her reply: no.'
+    added = _at(text, "added,")
+    assert text[slice(*trimmed(text, *added))] == "added"
+    colon = _at(text, ":")
+    assert trimmed(text, *colon) == colon
+
+
+def test_speakers_resolve_to_people_not_places_and_not_past_someone_new():
+    from propscan.attribution.link import resolve
+
+    text = ("Mayor Delia Voss spoke at City Hall on Quay Road. The mayor said it was safe. A fisherman who "
+            "works at the harbour disagreed, and he said so. The mayor's aides declined to comment.")
+    the_mayor = _at(text, "The mayor")
+    assert resolve(text, the_mayor).resolved == "Mayor Delia Voss"  # the title, over the nearer City Hall
+    he = _at(text, "he said")
+    fisherman = _at(text, "A fisherman who works at the harbour")
+    assert resolve(text, (he[0], he[0] + 2), newcomers=[fisherman[1]]).resolved is None  # he is the fisherman
+    assert resolve(text, (he[0], he[0] + 2)).resolved == "City Hall"  # without him: the nearest name, not Quay Road
+    aides = _at(text, "The mayor's aides")
+    assert resolve(text, aides).resolved is None and resolve(text, aides).name == "The mayor's aides"
+
+
 @pytest.fixture(scope="module")
 def quoted_doc(analyzer):
     from propscan.ingest.sources import RawArticle

@@ -9,7 +9,6 @@ fewer with no cue beside it (the so-called "experts" is the author speaking).
 
 from __future__ import annotations
 
-import bisect
 import re
 
 from ..doc import Attribution as DocAttribution
@@ -20,7 +19,11 @@ MAX_CUE_GAP = 250  # characters between a content and its cue
 MAX_SOURCE_GAP = 120  # between a cue and its source
 _NAME = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|van|von|al))*\s+[A-Z][\w'’-]+\b")
 PRONOUNS = frozenset("he she they we i it his her their him them its".split())
-_DESCRIPTION = re.compile(r"^(?:the|a|an|this|that|his|her|their|its)\s", re.IGNORECASE)
+_DESCRIPTION = re.compile(r"^(?:the|this|that|his|her|their|its)\s", re.IGNORECASE)  # "a chef" is someone new
+_INDEFINITE = re.compile(r"^(?:a|an)\s", re.IGNORECASE)
+# a name ending in one of these is a place, which says nothing ("Quay Road" never said it)
+PLACE_WORDS = frozenset("street road avenue lane way drive boulevard square bridge river park bay harbour harbor "
+                        "county island mountain valley beach airport station".split())
 
 
 def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
@@ -115,33 +118,58 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def needs_resolving(source: str) -> bool:
+    """A pronoun, or a description that is not someone's ("the mayor's supporters" stays as it is)."""
+    if re.search(r"\w['’]s\b", source):
+        return False
     words = source.lower().split()
     return bool(words) and (words[0] in PRONOUNS and len(words) == 1 or bool(_DESCRIPTION.match(source))
                             and not _NAME.search(source))
 
 
-def resolve(text: str, source: tuple[int, int], earlier_names: list[tuple[int, int]] | None = None) -> Speaker:
-    """The source as a Speaker; a pronoun or a description ("he", "the senator") takes the
-    nearest name before it (a multi-word capitalised name), or stays unresolved."""
+def resolve(text: str, source: tuple[int, int], earlier_names: list[tuple[int, int]] | None = None,
+            newcomers: list[int] | None = None) -> Speaker:
+    """The source as a Speaker; a pronoun or a definite description ("he", "the senator") takes the
+    nearest name before it that is not a place, or stays unresolved: when nothing comes before it,
+    or when nearer than any name an earlier source brought in someone unnamed ("a television chef
+    ..., he says": he is the chef). ``newcomers``: where such sources end."""
     s, e = source
     said = text[s:e]
     if not needs_resolving(said):
         return Speaker(s, e, said, None)
-    names = earlier_names if earlier_names is not None else names_in(text)
-    k = bisect.bisect_left([a for a, _ in names], s)
-    for a, b in reversed(names[:k]):
-        if b <= s:
-            return Speaker(s, e, said, text[a:b])
-    return Speaker(s, e, said, None)
+    names = [n for n in (earlier_names if earlier_names is not None else names_in(text))
+             if n[1] <= s and text[n[0] : n[1]].split()[-1].lower() not in PLACE_WORDS]
+    titled = [n for n in names if _words(said) & _words(text[n[0] : n[1]])]  # "the mayor": Mayor Delia Voss
+    if titled:
+        return Speaker(s, e, said, text[titled[-1][0] : titled[-1][1]])
+    unnamed = max((end for end in newcomers or [] if end <= s), default=-1)
+    if not names or unnamed > names[-1][1]:
+        return Speaker(s, e, said, None)
+    return Speaker(s, e, said, text[names[-1][0] : names[-1][1]])
+
+
+def _words(phrase: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", phrase.lower()) if len(w) > 2} - {"the", "this", "that", "his", "her", "their", "its"}
+
+
+_SENTENCE_END = re.compile(r"\w{4,}(\.)\s")  # "Quay Road. The" ends at Road; "Sen. Ted Cruz" does not
 
 
 def names_in(text: str) -> list[tuple[int, int]]:
     """Multi-word capitalised names (Hillary Clinton, the Washington Post's Bob Woodward ...)."""
-    return [m.span() for m in _NAME.finditer(text)]
+    out = []
+    for m in _NAME.finditer(text):
+        start, end = m.span()
+        stop = _SENTENCE_END.search(text, start, end)
+        if stop:
+            end = stop.start(1)
+        if " " in text[start:end].strip():
+            out.append((start, end))
+    return out
 
 
 def for_document(text: str, found: list[Attribution]) -> list[DocAttribution]:
     """Attributions as the document keeps them, with each source resolved to a speaker."""
     names = names_in(text)
-    return [DocAttribution(a.content, a.cue, resolve(text, a.source, names) if a.source else None)
+    newcomers = [a.source[1] for a in found if a.source and _INDEFINITE.match(text[a.source[0] : a.source[1]])]
+    return [DocAttribution(a.content, a.cue, resolve(text, a.source, names, newcomers) if a.source else None)
             for a in found if a.content is not None]

@@ -34,16 +34,18 @@ def token_tags(offsets: list[tuple[int, int]], attributions: list[Attribution]) 
     return tags
 
 
-def spans_from_tags(probs: np.ndarray, offsets: list[tuple[int, int]]) -> list[tuple[str, int, int, float]]:
+def spans_from_tags(probs: np.ndarray, offsets: list[tuple[int, int]], text: str | None = None) -> list[tuple[str, int, int, float]]:
     """(role, start, end, mean probability) for each run of one role; a run starts at a B tag or
-    where the role changes."""
+    where the role changes, and, given the text, at a line break (a headline is not the start of
+    the quotation under it; quotations over paragraphs are found by their quote marks)."""
     out = []
     best = probs.argmax(-1)
     run: list | None = None
     for i, t in enumerate(best):
         tag = TAGS[t]
         role = None if tag == "O" else tag[2:]
-        if run is not None and (role != run[0] or tag.startswith("B-")):
+        new_line = text is not None and i > 0 and "\n" in text[offsets[i - 1][1] : offsets[i][0]]
+        if run is not None and (role != run[0] or tag.startswith("B-") or new_line):
             out.append(run)
             run = None
         if role is not None:

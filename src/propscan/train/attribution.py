@@ -51,14 +51,29 @@ class TagHead(nn.Module):
         return torch.log_softmax(self.out(self.drop(h)), -1)
 
 
+AVERAGE_LAST = 4  # epochs whose weights are averaged into the shipped head
+
+
+def averaged(snapshots: list[dict], width: int) -> TagHead:
+    """A head with the mean of the snapshots' weights. Averaging the last four epochs (stochastic
+    weight averaging) gained 0.006-0.013 mean overlap F1 and 0.02-0.05 pairing on the tuning tenth
+    of PolNeAR train, at no cost at run time, as much as an ensemble of three heads would have."""
+    model = TagHead(width)
+    model.load_state_dict({k: sum(s[k] for s in snapshots) / len(snapshots) for k in snapshots[0]})
+    return model.eval()
+
+
 def train_head(feats: list[np.ndarray], tags: list[np.ndarray], epochs: int = 8, chunk: int = 256, seed: int = 13,
                each_epoch=None) -> TagHead:
-    """``each_epoch(epoch, model)``, if given, is called after every epoch (to score a held-out part)."""
+    """The head with its last AVERAGE_LAST epochs' weights averaged. ``each_epoch(epoch, model)``, if
+    given, is called after every epoch with the head so far, averaged the same way (to score a
+    held-out part)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     pieces = [(f[i : i + chunk], t[i : i + chunk]) for f, t in zip(feats, tags) for i in range(0, len(f), chunk)]
     model = TagHead(feats[0].shape[1])
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-2)
+    snapshots: list[dict] = []
     for epoch in range(epochs):
         model.train()
         order = rng.permutation(len(pieces))
@@ -77,10 +92,10 @@ def train_head(feats: list[np.ndarray], tags: list[np.ndarray], epochs: int = 8,
             opt.step()
             total += float(loss.detach())
         log.info("attribution head epoch %d loss %.4f (%.0f s)", epoch + 1, total / max(1, len(order) // 16), time.time() - t0)
+        snapshots = (snapshots + [{k: v.detach().clone() for k, v in model.state_dict().items()}])[-AVERAGE_LAST:]
         if each_epoch is not None:
-            model.eval()
-            each_epoch(epoch + 1, model)
-    return model.eval()
+            each_epoch(epoch + 1, averaged(snapshots, feats[0].shape[1]))
+    return averaged(snapshots, feats[0].shape[1])
 
 
 def predict_probs(model: TagHead, feats: np.ndarray, chunk: int = 256) -> np.ndarray:
@@ -168,11 +183,16 @@ def write_card(out: Path, meta: dict) -> Path:
 - **Model:** a head over the token states of the fast detector `{meta['detector']}` (last layer, technique and
   span scores): a projection to 128, a width-5 convolution, a bidirectional GRU and a tag per token (B/I for
   each role, O). Trained on PolNeAR train (840 articles) in 256-token pieces, {f['epochs']} epochs, AdamW
-  2e-3. The epoch count was chosen on a tenth of train held out from a first run. It is read in the same
-  pieces at run time (ONNX, 1.3 MB), with the O tag's probability weighted 0.6 (the tagger misses more
-  than it invents; chosen on the tuning tenth). Quotations found by their quote marks are contents whatever the
-  tagger says, except scare quotes (three words or fewer with no cue beside them).
-- **Joining:** each cue chooses its nearest content (within 250 characters), and the source nearest to
+  2e-3, with the weights of the last {AVERAGE_LAST} epochs averaged. Tags are written contents first, then
+  sources and cues over them, so the cue and source inside a content they interrupt ("Judge," Brafman
+  said, "I have ...") are taught as cue and source. The epoch count was chosen on a tenth of train held
+  out from a first run. It is read in the same pieces at run time (ONNX, 1.3 MB), with the O tag's
+  probability weighted 0.6 (chosen on the tuning tenth; with the averaged head, any weight from 0.5 to
+  1.0 scores within 0.002 there). Quotations found by their quote marks are contents whatever the
+  tagger says, except scare quotes (three words or fewer with no cue beside them). A cue loses a comma
+  its tokens took at either edge.
+- **Joining:** two contents join across their own cue and source when the first breaks off with a comma
+  or a dash. Each cue chooses its nearest content (within 250 characters), and the source nearest to
   it (within 120). A content with several cues is listed once per cue, the nearest first. A pronoun or
   description source is resolved to the nearest multi-word name before it.
 - **PolNeAR dev** (84 articles, {dev['gold_attributions']} attributions, kept out of every choice), through
@@ -184,8 +204,10 @@ def write_card(out: Path, meta: dict) -> Path:
 
 Source-content pairing accuracy: {dev['pairing_accuracy']:.3f}.
 
-- **Limits:** trained on 2016 US election news. It misses more than it invents: most misses are reported
-  speech without quote marks. Speaker resolution does not check gender or number. Not English: not run.
+- **Limits:** trained on 2016 US election news. Its misses are mostly reported speech without quote
+  marks and stated beliefs ("seemed", "backing", "wants"); many of its extra finds are attributions
+  PolNeAR left unannotated ("the council voted for the resolution which said ..."). Speaker resolution
+  does not check gender or number. Not English: not run.
 """
     path = out / "MODEL_CARD.md"
     path.write_text(text, encoding="utf-8")
