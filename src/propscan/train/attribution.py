@@ -193,8 +193,11 @@ def write_card(out: Path, meta: dict) -> Path:
   its tokens took at either edge.
 - **Joining:** two contents join across their own cue and source when the first breaks off with a comma
   or a dash. Each cue chooses its nearest content (within 250 characters), and the source nearest to
-  it (within 120). A content with several cues is listed once per cue, the nearest first. A pronoun or
-  description source is resolved to the nearest multi-word name before it.
+  it (within 120). A content with several cues is listed once per cue, the nearest first. A content no
+  cue chose is kept when it holds a quotation, or when the tagger's mean probability is 0.6 or more and
+  it is not on the first line (the headline). A pronoun or definite description source is resolved to
+  the nearest multi-word name before it that is not a place, one sharing its title first ("the mayor":
+  Mayor Delia Voss), and left unresolved when a source with no name came in between.
 - **PolNeAR dev** (84 articles, {dev['gold_attributions']} attributions, kept out of every choice), through
   the whole pipeline:
 
