@@ -59,7 +59,7 @@ def loopback_only(cmd: list[str]) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--articles", type=int, default=2000)
-    ap.add_argument("--runs", default="predict_1,predict_2,local_1,local_2,ray_1,ray_2",
+    ap.add_argument("--runs", default="predict_1,predict_2,local_1,local_2,spans_1,spans_2,ray_1,ray_2",
                     help="which configurations to run; results are merged into --out")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/batch.json")
     args = ap.parse_args()
@@ -83,6 +83,8 @@ def main() -> None:
         for w in (1, 2):
             commands[f"predict_{w}"] = exe + ["predict", str(corpus), "--format", "ptc", "--workers", str(w)]
             commands[f"local_{w}"] = exe + ["batch", str(corpus), "--out", f"{tmp}/local{w}", "--workers", str(w), "-q"]
+            commands[f"spans_{w}"] = exe + ["batch", str(corpus), "--out", f"{tmp}/spans{w}", "--workers", str(w), "-q",
+                                            "--spans-only"]
             commands[f"ray_{w}"] = loopback_only(exe + ["batch", str(corpus), "--out", f"{tmp}/ray{w}", "--engine", "ray",
                                                         "--workers", str(w), "-q"])
         for name in wanted:
@@ -90,6 +92,8 @@ def main() -> None:
     runs = result["runs"]
     result["local_vs_predict"] = {f"local_{w}": round(runs[f"local_{w}"]["articles_per_s"] / runs[f"predict_{w}"]["articles_per_s"], 3)
                                   for w in (1, 2) if f"local_{w}" in runs and f"predict_{w}" in runs}
+    result["spans_only_vs_predict"] = {f"spans_{w}": round(runs[f"spans_{w}"]["articles_per_s"] / runs[f"predict_{w}"]["articles_per_s"], 3)
+                                       for w in (1, 2) if f"spans_{w}" in runs and f"predict_{w}" in runs}
     if all(f"ray_{w}" in runs for w in (1, 2)):
         result["ray_vs_local"] = {f"ray_{w}": round(runs[f"ray_{w}"]["articles_per_s"] / runs[f"local_{w}"]["articles_per_s"], 3)
                                   for w in (1, 2)}

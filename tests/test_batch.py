@@ -122,6 +122,21 @@ def test_documents_carry_partisanship_and_claims(mixed_run):
         sum(d["hyperpartisan_probability"] is not None for d in docs.values())
 
 
+def test_spans_only_writes_the_same_spans_without_the_reading_aids(mixed_run, mixed, tmp_path):
+    full, _ = mixed_run
+    out = tmp_path / "spans-only"
+    result = run_cli("batch", str(mixed["folder"]), "--out", str(out), "--spans-only")
+    assert result.code == 0, result.err
+    docs = table(out, "documents")
+    assert docs and all(d["hyperpartisan_probability"] is None and d["n_claims"] is None for d in docs)
+    assert table(out, "claims") == [] and table(out, "attributions") == []
+    ids = {d["id"] for d in docs}
+    key = lambda s: (s["doc_id"], s["start"], s["end"], s["technique"], s["confidence"])  # noqa: E731
+    mine = sorted(key(s) for s in table(out, "spans"))
+    assert mine and mine == sorted(key(s) for s in table(full, "spans") if s["doc_id"] in ids)
+    assert all(s["voice"] is None for s in table(out, "spans"))
+
+
 def test_rerun_skips_everything(mixed_run, mixed):
     out, _ = mixed_run
     before = {t: len(table(out, t)) for t in ("documents", "spans", "claims", "attributions", "errors")}

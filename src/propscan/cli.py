@@ -491,6 +491,7 @@ def batch(
     date_field: Annotated[str, typer.Option("--date-field", help="Field holding the publication date.")] = "date",
     model: Annotated[Optional[str], typer.Option("--model", help=MODEL_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    spans_only: Annotated[bool, typer.Option("--spans-only", help="Technique spans only: no partisanship, claims or attribution (their columns stay empty; 10-20% faster).")] = False,
 ) -> None:
     """Analyse a corpus into Parquet (and/or SQLite) tables, resumably.
 
@@ -524,7 +525,7 @@ def batch(
 
         summary = run_batch(inputs, out=out, sqlite=sqlite, engine=engine.value, workers=workers or default_workers(), address=address,
                             fields=fields, chunk_size=chunk_size, model=model,
-                            progress=progress if show else None)
+                            progress=progress if show else None, spans_only=spans_only)
     for path in summary.missing_inputs:
         _err(f"error: {path}: no such file or folder")
     _err(f"done: {summary.done} documents ({summary.spans} spans), {summary.skipped} skipped, {summary.failed} failed, "

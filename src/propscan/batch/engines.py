@@ -19,18 +19,20 @@ UNITS_PER_READ = 64
 RAY_BATCH = 32  # records per actor call: fewer round trips through Ray's object store
 
 
-def _load(model: str | None, threads: int):
+def _load(model: str | None, threads: int, spans_only: bool = False):
+    from ..assess.aids import AidOptions
     from ..pipeline import Analyzer
 
-    return Analyzer.load(model, threads)
+    aids = AidOptions(partisanship=False, claims=False, attribution=False) if spans_only else AidOptions()
+    return Analyzer.load(model, threads, aids=aids)
 
 
 # --- local ----------------------------------------------------------------------------------
 
-def local_results(items: Iterable[dict], *, workers: int, model: str | None) -> Iterator[dict]:
+def local_results(items: Iterable[dict], *, workers: int, model: str | None, spans_only: bool = False) -> Iterator[dict]:
     """One model per worker process (one in-process model when workers == 1), results in order."""
     for results in map_with_model(analyse_items, chunked(items, ITEMS_PER_TASK), workers=workers,
-                                  load=_load, args=(model, threads_per_worker(workers))):
+                                  load=_load, args=(model, threads_per_worker(workers), spans_only)):
         yield from results
 
 
@@ -39,10 +41,10 @@ def local_results(items: Iterable[dict], *, workers: int, model: str | None) -> 
 class RayAnalyser:
     """A Ray Data actor: loads the model once, analyses batches of records."""
 
-    def __init__(self, model: str | None, threads: int, done_ref=None):
+    def __init__(self, model: str | None, threads: int, done_ref=None, spans_only: bool = False):
         import ray
 
-        self.analyzer = _load(model, threads)
+        self.analyzer = _load(model, threads, spans_only)
         done = ray.get(done_ref) if done_ref is not None else {"ids": [], "hashes": []}
         self.done_ids, self.done_hashes = set(done["ids"]), set(done["hashes"])
 
@@ -69,7 +71,7 @@ def _read_rows(unit: dict, fields: dict) -> list[dict]:
 
 
 def ray_results(units: list[dict], *, fields: FieldMap, workers: int, model: str | None, address: str | None,
-                done: dict) -> Iterator[dict]:
+                done: dict, spans_only: bool = False) -> Iterator[dict]:
     """Units → Ray dataset → flat_map(read) → map_batches(actor pool) → results, in input order."""
     import logging
 
@@ -94,7 +96,7 @@ def ray_results(units: list[dict], *, fields: FieldMap, workers: int, model: str
     ds = ds.flat_map(_read_rows, fn_kwargs={"fields": fields.to_dict()}, num_cpus=0,
                      compute=ray.data.TaskPoolStrategy(size=1))
     ds = ds.map_batches(RayAnalyser, fn_constructor_kwargs={"model": model, "threads": threads,
-                                                            "done_ref": ray.put(done)},
+                                                            "done_ref": ray.put(done), "spans_only": spans_only},
                         batch_size=RAY_BATCH, compute=ray.data.ActorPoolStrategy(size=workers),
                         num_cpus=threads, batch_format="numpy")
     for row in ds.iter_rows():

@@ -76,7 +76,9 @@ def _pending_local(unit_list: list[dict], fields: FieldMap, decider: Decider, su
 
 def run_batch(inputs: list[str], *, out: str | None, sqlite: Path | None, engine: str = "local", workers: int = 1,
               address: str | None = None, fields: FieldMap = FieldMap(), chunk_size: int = 256,
-              model: str | None = None, progress=None) -> Summary:
+              model: str | None = None, progress=None, spans_only: bool = False) -> Summary:
+    """``spans_only``: the technique spans alone, without partisanship, claims or attribution (their
+    columns stay empty and their tables get no rows)."""
     outputs = Outputs(out, sqlite)
     done = outputs.prepare()
     decider = Decider(done)
@@ -94,9 +96,10 @@ def run_batch(inputs: list[str], *, out: str | None, sqlite: Path | None, engine
 
     if engine == "ray":
         results = ray_results(unit_list, fields=fields, workers=workers, model=model, address=address,
-                              done={"ids": sorted(done.ids), "hashes": sorted(done.hashes)})
+                              done={"ids": sorted(done.ids), "hashes": sorted(done.hashes)}, spans_only=spans_only)
     else:
-        results = local_results(_pending_local(unit_list, fields, decider, summary), workers=workers, model=model)
+        results = local_results(_pending_local(unit_list, fields, decider, summary), workers=workers, model=model,
+                                spans_only=spans_only)
     try:
         for res in results:
             if engine == "ray":  # decided here, in input order, exactly as the local engine does up front
