@@ -134,6 +134,9 @@ def test_speakers_resolve_to_people_not_places_and_not_past_someone_new():
     fisherman = _at(text, "A fisherman who works at the harbour")
     assert resolve(text, (he[0], he[0] + 2), newcomers=[fisherman[1]]).resolved is None  # he is the fisherman
     assert resolve(text, (he[0], he[0] + 2)).resolved == "City Hall"  # without him: the nearest name, not Quay Road
+    visit = "Hillary Clinton spoke first. Campaigning in New Hampshire, she said it was time."
+    she = _at(visit, "she")
+    assert resolve(visit, she).resolved == "Hillary Clinton"  # not the state
     aides = _at(text, "The mayor's aides")
     assert resolve(text, aides).resolved is None and resolve(text, aides).name == "The mayor's aides"
 

@@ -24,6 +24,14 @@ _INDEFINITE = re.compile(r"^(?:a|an)\s", re.IGNORECASE)
 # a name ending in one of these is a place, which says nothing ("Quay Road" never said it)
 PLACE_WORDS = frozenset("street road avenue lane way drive boulevard square bridge river park bay harbour harbor "
                         "county island mountain valley beach airport station".split())
+# multi-word places a news article names as often as its speakers ("in New Hampshire, she said")
+PLACES = frozenset(p.lower() for p in (
+    "New Hampshire", "New Jersey", "New Mexico", "New York", "North Carolina", "North Dakota", "South Carolina",
+    "South Dakota", "West Virginia", "Rhode Island", "Puerto Rico", "District of Columbia", "Washington DC",
+    "Washington D.C.", "Los Angeles", "San Francisco", "San Diego", "Las Vegas", "New Orleans", "Des Moines",
+    "United States", "United Kingdom", "Great Britain", "South Africa", "North Korea", "South Korea",
+    "New Zealand", "Saudi Arabia", "Hong Kong", "Middle East", "Latin America", "Silicon Valley", "Trump Tower"))
+# not places here: "the White House said", "Wall Street expects" name who speaks
 
 
 def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
@@ -137,8 +145,7 @@ def resolve(text: str, source: tuple[int, int], earlier_names: list[tuple[int, i
     said = text[s:e]
     if not needs_resolving(said):
         return Speaker(s, e, said, None)
-    names = [n for n in (earlier_names if earlier_names is not None else names_in(text))
-             if n[1] <= s and text[n[0] : n[1]].split()[-1].lower() not in PLACE_WORDS]
+    names = [n for n in (earlier_names if earlier_names is not None else names_in(text)) if n[1] <= s and not _place(text[n[0] : n[1]])]
     titled = [n for n in names if _words(said) & _words(text[n[0] : n[1]])]  # "the mayor": Mayor Delia Voss
     if titled:
         return Speaker(s, e, said, text[titled[-1][0] : titled[-1][1]])
@@ -146,6 +153,10 @@ def resolve(text: str, source: tuple[int, int], earlier_names: list[tuple[int, i
     if not names or unnamed > names[-1][1]:
         return Speaker(s, e, said, None)
     return Speaker(s, e, said, text[names[-1][0] : names[-1][1]])
+
+
+def _place(name: str) -> bool:
+    return name.split()[-1].lower() in PLACE_WORDS or " ".join(name.split()).lower() in PLACES
 
 
 def _words(phrase: str) -> set[str]:
