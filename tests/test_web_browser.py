@@ -73,16 +73,32 @@ def browser():
         b.close()
 
 
-@pytest.fixture()
-def page(browser):
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
+def watched_page(context):
+    """A page that records its dialogs and its console and script errors."""
     pg = context.new_page()
     pg.dialogs, pg.console_errors = [], []
     pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
     pg.on("console", lambda m: pg.console_errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
-    yield pg
+    return pg
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    yield watched_page(context)
     context.close()
+
+
+def desktop_and_phone(browser, stem: str):
+    """A watched page at desktop width, then at phone width, each with its screenshot name
+    (STEM.png, STEM-phone.png)."""
+    for width, name in ((1200, f"{stem}.png"), (375, f"{stem}-phone.png")):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        try:
+            yield watched_page(context), name
+        finally:
+            context.close()
 
 
 def paste_and_analyse(page, base_url, text):
@@ -326,11 +342,7 @@ def test_less_certain_passages_are_hidden_until_asked_for(page, base_url, exampl
 def test_partisanship_gauge_and_claims_to_check(browser, base_url, example_text):
     """The reading aids on the result page: the gauge and its caution near the top, the claims list
     with jump-to, the claims marked in the text apart from the technique highlights; desktop and phone."""
-    for width, name in ((1200, "result-aids.png"), (375, "result-aids-phone.png")):
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        pg = context.new_page()
-        errors = []
-        pg.on("pageerror", lambda e: errors.append(str(e)))
+    for pg, name in desktop_and_phone(browser, "result-aids"):
         paste_and_analyse(pg, base_url, example_text)
         gauge = pg.locator(".ps-partisan")
         assert gauge.is_visible() and "not a judgement of truth" in gauge.inner_text()
@@ -359,8 +371,7 @@ def test_partisanship_gauge_and_claims_to_check(browser, base_url, example_text)
         assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         pg.evaluate("window.scrollTo(0, 0)")
         shot(pg, name)
-        assert not errors
-        context.close()
+        assert not pg.console_errors
 
 
 def test_quoted_material_is_shaded_and_the_author_only_switch_works(browser, base_url):
@@ -368,11 +379,7 @@ def test_quoted_material_is_shaded_and_the_author_only_switch_works(browser, bas
     in the details panel, and "Only the author's own voice" hiding quoted spans everywhere."""
     from test_attribution import QUOTED_ARTICLE
 
-    for width, name in ((1200, "result-voice.png"), (375, "result-voice-phone.png")):
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        pg = context.new_page()
-        errors = []
-        pg.on("pageerror", lambda e: errors.append(str(e)))
+    for pg, name in desktop_and_phone(browser, "result-voice"):
         paste_and_analyse(pg, base_url, QUOTED_ARTICLE)
         quoted_marks = pg.locator("#ps-article mark.ps.q:not(.off)")
         n_marks = quoted_marks.count()  # the locator is live: keep the count from before the switch
@@ -398,5 +405,4 @@ def test_quoted_material_is_shaded_and_the_author_only_switch_works(browser, bas
         pg.locator("#ps-author-only").uncheck()
         assert pg.locator("#ps-article mark.ps.q:not(.off)").count() == n_marks
         assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-        assert not errors
-        context.close()
+        assert not pg.console_errors
