@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .link import SCARE_QUOTE_WORDS, link
+from .link import SCARE_QUOTE_WORDS, link, overlaps
 from .polnear import Attribution
 from .quotes import find_quotes
 from .tags import spans_from_tags
@@ -53,7 +53,7 @@ def _lone_kept(text: str, content: tuple[int, int], sure: list[int], quotes: lis
     """A content with no cue: kept when it holds a quotation longer than a scare quote, or when the
     tagger is sure of it and it is not the headline (the first line: PolNeAR, which the tagger
     learned from, has no headlines, and it took "Why Greyport Cannot Afford ..." for reported speech)."""
-    if any(q[0] < content[1] and content[0] < q[1] and len(text[q[0] : q[1]].split()) > SCARE_QUOTE_WORDS for q in quotes):
+    if any(overlaps(q, content) and len(text[q[0] : q[1]].split()) > SCARE_QUOTE_WORDS for q in quotes):
         return True
     first_line_end = text.find("\n", len(text) - len(text.lstrip()))
     on_first_line = 0 <= content[0] < first_line_end

@@ -19,7 +19,8 @@ MAX_CUE_GAP = 250  # characters between a content and its cue
 MAX_SOURCE_GAP = 120  # between a cue and its source
 _NAME = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|van|von|al))*\s+[A-Z][\w'’-]+\b")
 PRONOUNS = frozenset("he she they we i it his her their him them its".split())
-_DESCRIPTION = re.compile(r"^(?:the|this|that|his|her|their|its)\s", re.IGNORECASE)  # "a chef" is someone new
+DETERMINERS = ("the", "this", "that", "his", "her", "their", "its")  # "a chef" is someone new, not one of these
+_DESCRIPTION = re.compile(rf"^(?:{'|'.join(DETERMINERS)})\s", re.IGNORECASE)
 _INDEFINITE = re.compile(r"^(?:a|an)\s", re.IGNORECASE)
 # a name ending in one of these is a place, which says nothing ("Quay Road" never said it)
 PLACE_WORDS = frozenset("street road avenue lane way drive boulevard square bridge river park bay harbour harbor "
@@ -41,7 +42,7 @@ def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
 def _merge_quotes(contents: list[tuple[int, int]], quotes: list[tuple[int, int]]) -> list[tuple[int, int]]:
     out = list(contents)
     for q in quotes:
-        hits = [i for i, c in enumerate(out) if c[0] < q[1] and q[0] < c[1]]
+        hits = [i for i, c in enumerate(out) if overlaps(c, q)]
         if not hits:
             out.append(q)
             continue
@@ -105,15 +106,15 @@ def link(text: str, spans: list[tuple[str, int, int]], quotes: list[tuple[int, i
     sources = [(s, e) for r, s, e in spans if r == "Source"]
     said = _said(quotes, cues, text)
     joined = _join_interrupted(text, _merge_quotes([(s, e) for r, s, e in spans if r == "Content"], said), cues, sources)
-    contents = [c for c in joined if len(text[c[0] : c[1]].split()) >= MIN_CONTENT_WORDS or any(_overlap(c, q) for q in said)]
+    contents = [c for c in joined if len(text[c[0] : c[1]].split()) >= MIN_CONTENT_WORDS or any(overlaps(c, q) for q in said)]
     out, claimed = [], set()
     for cue in cues:
         content = min(contents, key=lambda c: _gap(c, cue), default=None)
         if content is None or _gap(content, cue) > MAX_CUE_GAP:
             continue
         source = min(sources, key=lambda x: _gap(x, cue), default=None)
-        if source is not None and (_gap(source, cue) > MAX_SOURCE_GAP or _overlap(source, content)
-                                   and not _overlap(cue, content)):
+        if source is not None and (_gap(source, cue) > MAX_SOURCE_GAP or overlaps(source, content)
+                                   and not overlaps(cue, content)):
             source = None
         out.append(Attribution(content, cue, source))
         claimed.add(content)
@@ -122,7 +123,7 @@ def link(text: str, spans: list[tuple[str, int, int]], quotes: list[tuple[int, i
     return sorted(out, key=lambda a: (a.content, _gap(a.cue, a.content) if a.cue else MAX_CUE_GAP + 1))
 
 
-def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
@@ -160,7 +161,7 @@ def _place(name: str) -> bool:
 
 
 def _words(phrase: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", phrase.lower()) if len(w) > 2} - {"the", "this", "that", "his", "her", "their", "its"}
+    return {w for w in re.findall(r"\w+", phrase.lower()) if len(w) > 2} - set(DETERMINERS)
 
 
 _SENTENCE_END = re.compile(r"\w{4,}(\.)\s")  # "Quay Road. The" ends at Road; "Sen. Ted Cruz" does not
