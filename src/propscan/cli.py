@@ -154,11 +154,13 @@ def _write_analyses(docs, fmt: AnalyzeFormat, output: Optional[Path], html: Opti
     if html is not None and docs:
         if len(docs) == 1 and not html.is_dir():
             atomic_write(html, render_report(docs[0]))
+            typer.echo(f"propscan: HTML report written to {html}", err=True)
         else:
             html.mkdir(parents=True, exist_ok=True)
             for d in docs:
                 name = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(document_id(d.source)).stem)
                 atomic_write(html / f"{name or 'article'}.html", render_report(d))
+            typer.echo(f"propscan: {len(docs)} HTML report{'s' * (len(docs) != 1)} written to {html}/", err=True)
     if fmt is AnalyzeFormat.json:
         text = to_json(docs[0]) + "\n" if len(docs) == 1 else "".join(to_json(d, indent=None) + "\n" for d in docs)
     elif fmt is AnalyzeFormat.ptc:
