@@ -1,8 +1,9 @@
 """Which sentences state a factual claim worth checking (CLEF CheckThat! 2024 Task 1).
 
-Each sentence the detector's segmenter finds is scored by two logistic regressions, on its
-words and on its pooled encoder states, averaged in log-odds and calibrated. Sentences above a
-threshold tuned for F1 are listed as claims, with offsets into the analysed text.
+Each sentence (propscan.sentences) is scored by two logistic regressions, on its words and on
+its pooled encoder states, averaged in log-odds and calibrated. Sentences above a threshold tuned
+for F1 are listed as claims, with offsets into the analysed text. The headline is never one: it
+sums the article up, and the article's own sentences state its claims.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..doc import Claim
+from ..sentences import headline
 from .evidence import Evidence
 from .features import word_count
 from .linear import DenseModel, Platt, TextModel
@@ -38,8 +40,10 @@ class ClaimsModel:
         """Claims at or above the threshold (the model's unless given), and how many sentences
         were too long to score."""
         cut = self.threshold if threshold is None else threshold
+        title = headline(evidence.text)
         keep = [i for i, (s, e) in enumerate(evidence.sentences)
-                if e - s <= MAX_CHARS and word_count(evidence.text[s:e]) >= MIN_WORDS]
+                if e - s <= MAX_CHARS and word_count(evidence.text[s:e]) >= MIN_WORDS
+                and not (title and s < title[1])]
         too_long = sum(1 for s, e in evidence.sentences if e - s > MAX_CHARS)
         texts = [evidence.text[s:e] for s, e in (evidence.sentences[i] for i in keep)]
         scores = self.scores(texts, evidence.sentence_vectors[keep] if keep else evidence.sentence_vectors[:0])

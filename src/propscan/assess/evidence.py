@@ -2,7 +2,8 @@
 
 A long article is scored in sections (see pipeline.sections), and a section's encoder states
 are dropped as soon as its spans are found, so each section is summarised at once: its
-sentences (never crossing a section) pooled one by one, and the section pooled whole. The
+sentences (never crossing a section; cut as a reader reads them, see propscan.sentences) pooled
+one by one, and the section pooled whole. The
 article's vector then combines the sections' means (weighted by tokens) and maxima.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..detect import TokenScores
-from ..segment import sentence_bounds
+from ..sentences import sentence_bounds
 from .features import combine, pooled, sentence_vectors, token_states
 
 

@@ -13,6 +13,7 @@ import re
 
 from ..doc import Attribution as DocAttribution
 from ..doc import Speaker
+from ..sentences import sentence_bounds
 from .polnear import Attribution
 
 MAX_CUE_GAP = 250  # characters between a content and its cue
@@ -164,20 +165,10 @@ def _words(phrase: str) -> set[str]:
     return {w for w in re.findall(r"\w+", phrase.lower()) if len(w) > 2} - set(DETERMINERS)
 
 
-_SENTENCE_END = re.compile(r"\w{4,}(\.)\s")  # "Quay Road. The" ends at Road; "Sen. Ted Cruz" does not
-
-
 def names_in(text: str) -> list[tuple[int, int]]:
-    """Multi-word capitalised names (Hillary Clinton, the Washington Post's Bob Woodward ...)."""
-    out = []
-    for m in _NAME.finditer(text):
-        start, end = m.span()
-        stop = _SENTENCE_END.search(text, start, end)
-        if stop:
-            end = stop.start(1)
-        if " " in text[start:end].strip():
-            out.append((start, end))
-    return out
+    """Multi-word capitalised names (Hillary Clinton, the Washington Post's Bob Woodward ...), each
+    inside one sentence ("Quay Road. The" is no name; "Sen. Ted Cruz" and "Jan. 25" stay whole)."""
+    return [m.span() for s, e in sentence_bounds(text) for m in _NAME.finditer(text, s, e)]
 
 
 def for_document(text: str, found: list[Attribution]) -> list[DocAttribution]:

@@ -6,13 +6,13 @@ multi-source run can report a bad one and carry on with the rest.
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import InputError, PropscanError
+from ..sentences import sentence_bounds
 from . import fetch as fetching
 from .html import extract_article
 from .text import DEFAULT_MAX_BYTES, check_size, decode, replace_surrogates, require_text
@@ -20,7 +20,6 @@ from .text import DEFAULT_MAX_BYTES, check_size, decode, replace_surrogates, req
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
 MAX_TITLE_CHARS = 120
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 
 @dataclass
@@ -75,7 +74,8 @@ def title_of_plain_text(text: str) -> str:
         if not line:
             continue
         if len(line) > MAX_TITLE_CHARS:
-            line = _SENTENCE_END.split(line, maxsplit=1)[0]
+            first = sentence_bounds(line)[0]  # the line has text, so one sentence at least
+            line = line[first[0] : first[1]]
         if len(line) <= MAX_TITLE_CHARS:
             return line
         cut = line[: MAX_TITLE_CHARS].rsplit(" ", 1)[0] if " " in line[: MAX_TITLE_CHARS] else line[: MAX_TITLE_CHARS - 1]
