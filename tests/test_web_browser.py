@@ -101,6 +101,17 @@ def desktop_and_phone(browser, stem: str):
             context.close()
 
 
+def open_switches(pg):
+    """On a phone the legend and switches are folded into a bar above the article: open it."""
+    if not pg.locator("#ps-controls").evaluate("d => d.open"):
+        pg.locator("#ps-controls > summary").click()
+
+
+def close_switches(pg):
+    if pg.viewport_size["width"] <= 800 and pg.locator("#ps-controls").evaluate("d => d.open"):
+        pg.locator("#ps-controls > summary").click()
+
+
 def paste_and_analyse(page, base_url, text):
     page.goto(base_url + "/")
     page.fill("#text", text)
@@ -256,7 +267,9 @@ def test_colour_is_not_the_only_cue(page, overlap_url):
     labels = page.locator("mark.ps[data-abbr]").evaluate_all(
         "ms => ms.map(m => getComputedStyle(m, '::before').content)")
     assert labels and all(len(x.strip('"')) >= 2 for x in labels)
-    assert page.locator(".ps-legend .sw").first.inner_text() == techniques.TECHNIQUES[0].abbr
+    # the legend lists the techniques found, in the guide's order, with the same labels
+    found = sorted({"Name_Calling,Labeling", "Appeal_to_fear-prejudice", "Slogans"}, key=techniques.NAMES.index)
+    assert page.locator(".ps-legend .sw").all_inner_texts() == [techniques.get(n).abbr for n in found]
 
 
 def test_a_passage_with_two_techniques_shows_and_lists_both(page, overlap_url):
@@ -328,7 +341,13 @@ def test_less_certain_passages_are_hidden_until_asked_for(page, base_url, exampl
     assert int(count.inner_text()) == legend_total() == len(data["spans"]) - len(below)
     assert page.locator(".passages li[data-unc]:visible").count() == 0
     assert page.locator(".ps-more").is_visible()
+    # a technique with only less certain passages is not listed ("Name calling 0", ticked) until they are shown
+    only_below = {s["technique"] for s in below} - {s["technique"] for s in data["spans"] if s not in below}
+    assert only_below, "the example article has a technique found only below the threshold"
+    rows = {n: page.locator(f'.ps-legend li[data-tech="{n}"]') for n in only_below}
+    assert not any(row.is_visible() for row in rows.values())
     page.locator("#ps-uncertain").check()
+    assert all(row.is_visible() and int(row.locator("b").inner_text()) > 0 for row in rows.values())
     assert int(count.inner_text()) == legend_total() == len(data["spans"])
     assert not page.locator(".ps-more").is_visible()  # no longer "N less certain hidden"
     assert page.locator(".passages li[data-unc]:visible").count() == len(below)
@@ -336,6 +355,7 @@ def test_less_certain_passages_are_hidden_until_asked_for(page, base_url, exampl
     shot(page, "result-less-certain-shown.png")
     page.locator("#ps-uncertain").uncheck()
     assert int(count.inner_text()) == len(data["spans"]) - len(below)
+    assert not any(row.is_visible() for row in rows.values())
     assert not page.console_errors
 
 
@@ -355,12 +375,18 @@ def test_partisanship_gauge_and_claims_to_check(browser, base_url, example_text)
         claims = pg.locator(".ps-claims li")
         marked = pg.locator("#ps-article .ps-claim")
         assert claims.count() == marked.count() > 0
-        # a claim looks different from a technique highlight: its own outline and label
-        style = pg.evaluate("""() => { const c = document.querySelector('#ps-article .ps-claim');
+        claim_style = """() => { const c = document.querySelector('#ps-article .ps-claim');
             const m = document.querySelector('#ps-article mark.ps');
             return [getComputedStyle(c).outlineStyle, getComputedStyle(c, '::before').content,
-                    getComputedStyle(m).outlineStyle]; }""")
+                    getComputedStyle(m).outlineStyle]; }"""
+        # the outline is off at first, so the technique highlights are not drowned in dotted boxes
+        assert pg.evaluate(claim_style)[:2] == ["none", "none"]
+        open_switches(pg)
+        pg.locator("#ps-claims-outline").check()
+        # switched on, a claim looks different from a technique highlight: its own outline and label
+        style = pg.evaluate(claim_style)
         assert style[0] == "dotted" and "claim" in style[1] and style[2] != "dotted"
+        close_switches(pg)
         link = claims.last.locator("a.jump-claim")
         target = pg.locator("#ps-c" + link.get_attribute("data-claim"))
         assert target.inner_text().strip() in claims.last.locator("q").inner_text()
@@ -392,6 +418,7 @@ def test_quoted_material_is_shaded_and_the_author_only_switch_works(browser, bas
         total = int(pg.locator("#ps-count").inner_text())
         n_quoted = pg.evaluate("JSON.parse(document.getElementById('ps-data').textContent).spans"
                                ".filter(s => s.voice === 'quoted' && s.confidence >= 0.3).length")
+        open_switches(pg)
         pg.locator("#ps-author-only").check()
         # every highlight still on carries a span in the author's voice (one that only reaches into a quote)
         assert pg.evaluate("""() => { const spans = JSON.parse(document.getElementById('ps-data').textContent).spans;
@@ -400,9 +427,48 @@ def test_quoted_material_is_shaded_and_the_author_only_switch_works(browser, bas
         assert pg.locator("#ps-article mark.ps.q:not(.off)").count() < n_marks
         assert int(pg.locator("#ps-count").inner_text()) == total - n_quoted
         assert pg.locator(".passages li .voice:visible").count() == 0
+        close_switches(pg)
         pg.evaluate("window.scrollTo(0, 0)")
         shot(pg, name)
+        open_switches(pg)
         pg.locator("#ps-author-only").uncheck()
         assert pg.locator("#ps-article mark.ps.q:not(.off)").count() == n_marks
         assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         assert not pg.console_errors
+
+
+def test_on_a_phone_the_switches_are_a_bar_above_the_article_and_the_nav_one_line(browser, base_url, example_text):
+    """At 375 px the legend and switches came after the article (~5,000 px down) and the nav wrapped.
+    Now: the nav is one line; the switches are a folded bar above the article that stays at the top
+    of the screen while reading, opens to the toggles, and works from there."""
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    pg = watched_page(context)
+    paste_and_analyse(pg, base_url, example_text)
+    tops = pg.locator("nav.top a").evaluate_all("as => as.map(a => Math.round(a.getBoundingClientRect().top))")
+    assert len(tops) == 5 and max(tops) - min(tops) <= 6, tops
+    controls, article = pg.locator("#ps-controls"), pg.locator("#ps-article")
+    assert controls.bounding_box()["y"] + controls.bounding_box()["height"] <= article.bounding_box()["y"]
+    assert not controls.evaluate("d => d.open") and controls.bounding_box()["height"] < 60  # folded: one line
+    # read on: deep in the article the bar is still at the top of the screen
+    pg.locator("mark.ps:not(.off)").last.scroll_into_view_if_needed()
+    pg.evaluate("window.scrollBy(0, 300)")
+    assert 0 <= controls.bounding_box()["y"] < 10
+    pg.locator("#ps-controls > summary").tap()
+    name = pg.locator("mark.ps:not(.off)").first.get_attribute("data-techs").split()[0]
+    toggle = pg.locator(f'input.ps-toggle[value="{name}"]')
+    assert toggle.is_visible()
+    toggle.uncheck()
+    assert pg.locator(f'mark.ps:not(.off)[data-techs="{name}"]').count() == 0
+    shot(pg, "result-phone-switches.png")
+    toggle.check()
+    assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert not pg.console_errors
+    context.close()
+
+
+def test_wide_screen_keeps_the_switches_open_beside_the_article(page, base_url, example_text):
+    paste_and_analyse(page, base_url, example_text)
+    controls, article = page.locator("#ps-controls"), page.locator("#ps-article")
+    assert controls.evaluate("d => d.open") and not page.locator("#ps-controls > summary").is_visible()
+    assert controls.bounding_box()["x"] > article.bounding_box()["x"] + article.bounding_box()["width"]
+    assert abs(controls.bounding_box()["y"] - article.bounding_box()["y"]) < 30  # side by side, at the top

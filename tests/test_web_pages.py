@@ -152,3 +152,66 @@ def test_a_file_in_a_text_field_is_not_a_crash(client):
     aid = analyse(client, text="Keep me\n\nThe outrageous scheme.").headers["location"].rsplit("/", 1)[1]
     resp = client.post(f"/a/{aid}/delete", files={"api_key": ("k.txt", b"k", "text/plain")})
     assert resp.status_code == 400 and client.get(f"/a/{aid}").status_code == 200
+
+
+# --- the result page's switches (issue 27) ------------------------------------------------------
+
+COUNCIL = ("Council Votes Again\n\nThe reckless council will ruin us all. Critics call the mayor a clown who "
+           "cannot count. The budget rose by 4% in 2024, the third rise in a row.\n")
+
+
+def council_doc():
+    """A stored analysis as the model makes them: a loaded-language passage shown, a name-calling
+    passage below the display threshold (hidden at first), and one claim to check."""
+    from propscan.doc import AnalysedDocument, Claim, Span
+
+    text = COUNCIL
+    reckless, clown = text.index("reckless"), text.index("a clown")
+    budget = text.index("The budget")
+    return AnalysedDocument(text=text, source="pasted", title="Council Votes Again", model_version="fixture",
+                            min_confidence=0.3,
+                            spans=[Span(reckless, reckless + len("reckless"), "Loaded_Language", 0.71),
+                                   Span(clown, clown + len("a clown"), "Name_Calling,Labeling", 0.12)],
+                            claims=[Claim(budget, text.index("row.") + 4, 0.8)])
+
+
+def stored_result_page(client, doc) -> str:
+    stored, _ = client.app.state.store.add(doc, source_kind="pasted")
+    return client.get(f"/a/{stored.id}").text
+
+
+def test_legend_lists_only_techniques_with_a_passage_shown(client):
+    """'Name calling 0' was listed and ticked: a technique whose only passage is below the display
+    threshold is out of sight (the script shows it with the less certain passages); one never
+    found is not listed at all."""
+    page = stored_result_page(client, council_doc())
+    legend = re.search(r'<ul class="ps-legend">(.*?)</ul>', page, re.S).group(1)
+    rows = re.findall(r'<li data-tech="([^"]+)"( hidden)?>', legend)
+    assert rows == [("Loaded_Language", ""), ("Name_Calling,Labeling", " hidden")]
+    assert "Slogans" not in legend
+    bar = re.search(r'<div class="bar" data-tech="Name_Calling,Labeling"( hidden)?>', page)
+    assert bar and bar.group(1) == " hidden"  # nor drawn as an empty bar in the counts
+
+
+def test_claim_outline_is_off_until_switched_on(client):
+    """The in-text claim outline drowned the technique highlights: it is a switch beside the
+    technique toggles, unticked, on the result page and in the downloaded report alike."""
+    doc = council_doc()
+    page = stored_result_page(client, doc)
+    switch = re.search(r'<input type="checkbox" id="ps-claims-outline"([^>]*)>([^<]*)', page)
+    assert switch and "checked" not in switch.group(1) and "1 claim to check" in switch.group(2)
+    assert page.index('id="ps-claims-outline"') < page.index("</details>")  # with the technique toggles
+    from propscan.render.html import render_report
+
+    report = render_report(doc)
+    assert re.search(r'<input type="checkbox" id="ps-claims-outline">', report)
+    css = re.search(r"<style>(.*?)</style>", report, re.S).group(1)
+    outlined = [rule for rule in css.split("}") if "outline: 1.5px dotted" in rule]
+    assert outlined and all(":has(#ps-claims-outline:checked)" in rule for rule in outlined)
+
+
+def test_switches_come_before_the_article(client, example_text):
+    """On a phone the page is one column in markup order: the switches must precede the article
+    (they came ~5,000 px down, after it)."""
+    page = client.get(analyse(client, text=example_text).headers["location"]).text
+    assert page.index('id="ps-controls"') < page.index('id="ps-article"') < page.index('class="ps-claims"')

@@ -125,17 +125,34 @@ def uncertain_toggle(doc: AnalysedDocument) -> str:
 
 
 def legend_markup(doc: AnalysedDocument) -> str:
+    """A toggle per technique the model found. A technique with no passage at the display threshold
+    is left out of sight (the script shows it with "Show less certain passages"): a ticked "0"
+    would offer a switch that changes nothing. Techniques never found are not listed at all."""
     counts = doc.counts
     shown = doc.shown_counts
     rows = []
     for t in techniques.TECHNIQUES:
-        n = counts.get(t.name, 0)
+        if not counts.get(t.name):
+            continue
+        n = shown.get(t.name, 0)
         rows.append(
-            f'<li><label><input type="checkbox" class="ps-toggle" value="{escape(t.name)}" checked'
-            f'{" disabled" if not n else ""}> {swatch(t)} '
-            f'{escape(t.title)} <b data-count="{escape(t.name)}">{shown.get(t.name, 0)}</b></label></li>'
+            f'<li data-tech="{escape(t.name)}"{"" if n else " hidden"}><label><input type="checkbox" '
+            f'class="ps-toggle" value="{escape(t.name)}" checked> {swatch(t)} '
+            f'{escape(t.title)} <b data-count="{escape(t.name)}">{n}</b></label></li>'
         )
-    return '<ul class="ps-legend">' + "".join(rows) + "</ul>" + uncertain_toggle(doc) + voice_toggle(doc)
+    listed = '<ul class="ps-legend">' + "".join(rows) + "</ul>" if rows else '<p class="ps-none">No propaganda techniques found.</p>'
+    return listed + uncertain_toggle(doc) + voice_toggle(doc) + claims_toggle(doc)
+
+
+def claims_toggle(doc: AnalysedDocument) -> str:
+    """"Outline claims to check in the text", off at first: a dotted box on every check-worthy
+    sentence drowned the technique highlights. The stylesheet draws the outlines while the box is
+    ticked (`:has`), so the switch needs no script."""
+    n = len(doc.claims or [])
+    if not n:
+        return ""
+    return (f'<p class="ps-unc"><label><input type="checkbox" id="ps-claims-outline"> Outline the {n} '
+            f'claim{"s" if n > 1 else ""} to check in the text</label></p>')
 
 
 def voice_toggle(doc: AnalysedDocument) -> str:
@@ -149,7 +166,8 @@ def voice_toggle(doc: AnalysedDocument) -> str:
 
 def chart_markup(counts: dict[str, int], every: dict[str, int] | None = None) -> str:
     """Horizontal bars of span counts per technique (one document's, or a corpus's). ``every``:
-    techniques with spans that are hidden at first, drawn empty so the script can fill them."""
+    techniques with spans that are hidden at first, drawn empty and out of sight (like their legend
+    rows) so the script can fill and show them."""
     if not counts and not every:
         return '<p class="ps-none">No propaganda techniques found.</p>'
     top = max(counts.values(), default=1)
@@ -158,7 +176,7 @@ def chart_markup(counts: dict[str, int], every: dict[str, int] | None = None) ->
     for name, n in sorted(((k, counts.get(k, 0)) for k in every), key=lambda kv: -kv[1]):
         t = techniques.get(name)
         bars.append(
-            f'<div class="bar" data-tech="{escape(name)}"><span class="lab">{escape(t.title)}</span>'
+            f'<div class="bar" data-tech="{escape(name)}"{"" if n else " hidden"}><span class="lab">{escape(t.title)}</span>'
             f'<span class="fill" style="--c:{t.color};width:{100 * n / top:.1f}%"></span><span class="n">{n}</span></div>'
         )
     return '<div class="ps-chart" role="img" aria-label="counts per technique">' + "".join(bars) + "</div>"
@@ -271,15 +289,21 @@ def voice_markup(doc: AnalysedDocument) -> str:
 
 def report_body(doc: AnalysedDocument) -> str:
     """Highlighted article, legend, chart, details panel, the passage list and the script's data:
-    shared by the standalone report and the web app's result page, so both look and behave the same."""
+    shared by the standalone report and the web app's result page, so both look and behave the same.
+    The side panel comes first in the page so that on a phone (one column) the switches sit above
+    the article, as a bar that folds away, not thousands of pixels below it; on a wide screen the
+    stylesheet puts it in the right-hand column."""
     return f"""<main class="ps-layout">
-<article id="ps-article" class="ps-article" lang="{escape(doc.language)}">{article_markup(doc)}</article>
-<aside class="ps-side">
+<aside class="ps-side" aria-label="Techniques and switches">
+<details class="ps-controls" id="ps-controls" open>
+<summary>Techniques and switches</summary>
 <section><h2>Techniques</h2>{legend_markup(doc)}</section>
 <section><h2>Counts</h2>{chart_markup(doc.shown_counts, doc.counts)}</section>
+</details>
 <section id="ps-details" class="ps-details" aria-live="polite"><h2>Details</h2>
 <p>Click or focus a highlighted passage to see its technique, definition and confidence.</p></section>
 </aside>
+<article id="ps-article" class="ps-article" lang="{escape(doc.language)}">{article_markup(doc)}</article>
 </main>
 {claims_markup(doc)}
 {passages_markup(doc)}

@@ -80,7 +80,7 @@
     if (window.matchMedia("(max-width: 800px)").matches) {  // a bottom sheet: keep the passage above it
       var top = mark.getBoundingClientRect().top;
       var sheet = details.getBoundingClientRect().top;
-      if (top > sheet - 40 || top < 0) { window.scrollBy(0, top - Math.max(16, (sheet - 40) / 3)); }
+      if (top > sheet - 40 || top < 64) { window.scrollBy(0, top - Math.max(64, (sheet - 40) / 3)); }  // below the switches bar
     }
   }
 
@@ -117,13 +117,15 @@
     });
     var counts = {};
     data.spans.forEach(function (s) { if (certainEnough(s)) { counts[s.technique] = (counts[s.technique] || 0) + 1; } });
-    document.querySelectorAll(".ps-legend b[data-count]").forEach(function (b) {
-      b.textContent = String(counts[b.getAttribute("data-count")] || 0);
+    document.querySelectorAll(".ps-legend li[data-tech]").forEach(function (li) {  // no passage shown: not listed
+      var n = counts[li.getAttribute("data-tech")] || 0;
+      li.querySelector("b[data-count]").textContent = String(n);
+      li.hidden = n === 0;
     });
     var most = Math.max.apply(null, Object.keys(counts).map(function (k) { return counts[k]; }).concat([1]));
     document.querySelectorAll(".ps-chart .bar[data-tech]").forEach(function (bar) {
       var n = counts[bar.getAttribute("data-tech")] || 0;
-      bar.hidden = !!hidden[bar.getAttribute("data-tech")];
+      bar.hidden = !!hidden[bar.getAttribute("data-tech")] || n === 0;
       bar.querySelector(".n").textContent = String(n);
       bar.querySelector(".fill").style.width = (100 * n / most).toFixed(1) + "%";
     });
@@ -187,4 +189,13 @@
     });
   });
   document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") { closeDetails(); } });
+
+  // The switches fold into a bar above the article on a phone, and stay open in the wide layout
+  // (where their summary line is not shown, so a folded panel could not be opened again).
+  var controls = document.getElementById("ps-controls");
+  var narrow = window.matchMedia("(max-width: 800px)");
+  if (controls) {
+    controls.open = !narrow.matches;
+    narrow.addEventListener("change", function () { if (!narrow.matches) { controls.open = true; } });
+  }
 })();
