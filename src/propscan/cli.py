@@ -238,7 +238,7 @@ def predict(
 @app.command()
 def evaluate(
     gold: Annotated[Optional[Path], typer.Option("--gold", help="Gold labels: PTC technique labels (id, technique, start, end), or with --hyperpartisan the SemEval-2019 ground-truth XML.", show_default=False)] = None,
-    articles: Annotated[Optional[Path], typer.Option("--articles", help="Folder of articleNNN.txt: run the model on it and score all three tasks.")] = None,
+    articles: Annotated[Optional[Path], typer.Option("--articles", help="Folder of articleNNN.txt: run the model on it and score all three tasks (with --pred: only check every offset against the texts).")] = None,
     pred: Annotated[Optional[Path], typer.Option("--pred", help="Score an existing prediction file instead (see --task).")] = None,
     task: Annotated[str, typer.Option("--task", help="With --pred: si (id, start, end), labelled (id, technique, start, end) or tc (lines aligned with --gold).")] = "labelled",
     hyperpartisan: Annotated[Optional[Path], typer.Option("--hyperpartisan", help="SemEval-2019 Task 4 articles XML: score the partisanship reading against --gold (ground-truth XML).")] = None,
@@ -247,21 +247,24 @@ def evaluate(
     claims_threshold: ClaimsThreshold = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
     model: Annotated[Optional[str], typer.Option("--model", help=MODEL_HELP)] = None,
+    lenient: Annotated[bool, typer.Option("--lenient", help="Skip gold and prediction lines that cannot be scored (backwards, negative, beyond the article, unknown technique or article), saying how many, instead of refusing the file.")] = False,
 ) -> None:
     """Score propscan on labelled data: SemEval-2020 Task 11 (SI F1, TC micro-F1, labelled-span F1,
     per technique too), SemEval-2019 Task 4 hyperpartisan (accuracy, macro-F1), CheckThat! 2024
     Task 1 check-worthiness (F1 of the check-worthy class) or PolNeAR attribution (overlap and exact
     F1 per role, source-content pairing)."""
+    from .evaluate.inputs import require_file, require_folder
     from .evaluate.run import evaluate_files, evaluate_model, format_report
 
-    modes = [x is not None for x in (articles, pred, hyperpartisan, checkworthy, polnear)]
+    modes = [x is not None for x in (articles or pred, hyperpartisan, checkworthy, polnear)]
     if sum(modes) != 1:
-        raise InputError("give exactly one of --articles or --pred (PTC), --hyperpartisan, --checkworthy or --polnear")
+        raise InputError("give exactly one kind of input: --articles and/or --pred (PTC), --hyperpartisan, --checkworthy or --polnear")
     for path in (gold, pred, hyperpartisan, checkworthy):
-        if path is not None and not path.is_file():
-            raise InputError("no such file", source=str(path))
-    if polnear is not None and not polnear.is_dir():
-        raise InputError("no such folder", source=str(polnear))
+        if path is not None:
+            require_file(path)
+    for folder in (articles, polnear):
+        if folder is not None:
+            require_folder(folder)
     if checkworthy is None and polnear is None and gold is None:
         raise InputError("--gold is needed (the labels to score against)")
     if polnear is not None:
@@ -275,11 +278,11 @@ def evaluate(
     elif hyperpartisan is not None:
         from .evaluate.aids import evaluate_hyperpartisan
 
-        report = evaluate_hyperpartisan(hyperpartisan, gold, model)
-    elif articles is not None:
-        report = evaluate_model(articles, gold, model)
+        report = evaluate_hyperpartisan(hyperpartisan, gold, model, lenient=lenient, warn=_err)
+    elif pred is not None:
+        report = evaluate_files(gold, pred, task, articles, lenient=lenient, warn=_err)
     else:
-        report = evaluate_files(gold, pred, task)
+        report = evaluate_model(articles, gold, model, lenient=lenient, warn=_err)
     typer.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..ptc import read_utf8
 
 ROLES = ("Source", "Cue", "Content")
 
@@ -86,7 +87,7 @@ def read_split(folder: Path) -> list[AnnotatedArticle]:
     for path in texts:
         if path.stem not in anns:
             continue
-        text = path.read_text(encoding="utf-8")
+        text = read_utf8(path)
         out.append(AnnotatedArticle(path.stem, text, read_ann(anns[path.stem], text)))
     if not out:
         raise InputError(f"{folder}: no article has an attributions/*.ann file")

@@ -8,16 +8,19 @@ Check-worthiness: a CheckThat! 2024 Task 1 TSV; each sentence is scored alone, a
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Callable
 
 from ..assess.aids import AidOptions, load_aids
-from ..assess.datasets import read_checkthat, read_semeval2019
+from ..assess.datasets import read_checkthat, read_semeval2019, read_truth
 from ..assess.features import lone_sentence_vectors
 from ..errors import InputError, ModelError
 from ..ingest.sources import RawArticle
 from .metrics import binary_scores
 
 BATCH = 16
+log = logging.getLogger("propscan.evaluate")
 
 
 def _analysed(analyzer, raws: list[RawArticle]):
@@ -26,10 +29,19 @@ def _analysed(analyzer, raws: list[RawArticle]):
         yield from analyzer.analyze(raws[k : k + BATCH])
 
 
-def evaluate_hyperpartisan(articles: Path, truth: Path, model: str | Path | None = None) -> dict:
+def evaluate_hyperpartisan(articles: Path, truth: Path, model: str | Path | None = None, *,
+                           lenient: bool = False, warn: Callable[[str], None] = log.warning) -> dict:
     from ..pipeline import Analyzer
 
-    items = [a for a in read_semeval2019(articles, truth) if a.hyperpartisan is not None]
+    read = read_semeval2019(articles, truth)
+    # A truth label without its article would be dropped without a word, and the score be of fewer articles.
+    missing = sorted(set(read_truth(truth)) - {a.id for a in read})
+    if missing:
+        listed = f"{len(missing)} article id{'s' * (len(missing) != 1)} not in {articles}: {', '.join(missing[:5])}"
+        if not lenient:
+            raise InputError(f"{truth}: names {listed}{' ...' * (len(missing) > 5)} (--lenient skips them)")
+        warn(f"--lenient: skipped the labels of {listed}{' ...' * (len(missing) > 5)}")
+    items = [a for a in read if a.hyperpartisan is not None]
     if not items:
         raise InputError(f"{truth}: names none of the articles in {articles}")
     analyzer = Analyzer.load(model, aids=AidOptions(claims=False, attribution=False))

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from pathlib import Path
 
 from .. import techniques
 from ..corpus import tc_labels_in_order
 from ..errors import InputError
-from ..ptc import list_articles, read_labels
+from ..ptc import LabelLine
 from ..tiers import model_version
 from ..workers import default_workers
+from .inputs import GOLD_COLUMNS, PRED_COLUMNS, Articles, Warn, checked_lines, usable
 from .metrics import labelled_score, si_score, tc_score
 
+log = logging.getLogger("propscan.evaluate")
 
-def _gold(gold_path: Path):
-    gold = read_labels(gold_path)
-    si = {a: [(s, e) for _, s, e in v] for a, v in gold.items()}
-    lab = {a: list(v) for a, v in gold.items()}
-    lines = [(a, s, e, t) for a, v in gold.items() for t, s, e in v]
-    return si, lab, lines
+
+def _by_article(lines: list[LabelLine]):
+    si, lab = defaultdict(list), defaultdict(list)
+    for x in lines:
+        si[x.article].append((x.start, x.end))
+        lab[x.article].append((x.technique, x.start, x.end))
+    return dict(si), dict(lab), [(x.article, x.start, x.end, x.technique) for x in lines]
+
+
+def _skipped(counts: dict[str, int], lenient: bool) -> dict:
+    """With --lenient the report says how many lines each file lost (zero included), so it is never silent."""
+    return {"skipped_lines": counts} if lenient else {}
 
 
 def _report(si=None, tc=None, lab=None) -> dict:
@@ -37,54 +46,67 @@ def _report(si=None, tc=None, lab=None) -> dict:
     return out
 
 
-def evaluate_model(articles_dir: Path, gold_path: Path, model: str | Path | None = None) -> dict:
-    gold_si, gold_lab, lines = _gold(gold_path)
+def evaluate_model(articles_dir: Path, gold_path: Path, model: str | Path | None = None, *,
+                   lenient: bool = False, warn: Warn = log.warning) -> dict:
+    articles = Articles(articles_dir)
+    all_gold = checked_lines(gold_path, GOLD_COLUMNS, articles)
+    gold = usable(gold_path, all_gold, lenient=lenient, warn=warn, gold=True)
+    gold_si, gold_lab, lines = _by_article(gold)
     # Every article counts, including those without gold spans (predictions there are errors).
-    found = list_articles(articles_dir) if articles_dir.is_dir() else []
-    if not found:
-        raise InputError("no articleNNN.txt files", source=str(articles_dir))
-    ids = {a for a, _ in found}
+    ids = set(articles.lengths)
     pred_si, pred_lab = {}, {}
 
     def spans_of(pred):
         pred_si[pred.id] = pred.si
         pred_lab[pred.id] = [(x.technique, x.start, x.end) for x in pred.labelled]
 
-    kept = [line for line in lines if line[0] in ids]
-    tc_pred = tc_labels_in_order([(a, s, e) for a, s, e, _ in kept], found, each=spans_of,
+    tc_pred = tc_labels_in_order([(a, s, e) for a, s, e, _ in lines], articles.found, each=spans_of,
                                  model=model, workers=default_workers())
     return _report(
         si=si_score(pred_si, {a: gold_si.get(a, []) for a in ids}),
-        tc=tc_score(kept, tc_pred),
+        tc=tc_score(lines, tc_pred),
         lab=labelled_score(pred_lab, {a: gold_lab.get(a, []) for a in ids}),
-    ) | {"articles": len(ids), "model_version": model_version(model)}
+    ) | {"articles": len(ids), "model_version": model_version(model)} | _skipped(
+        {"gold": len(all_gold) - len(gold)}, lenient)
 
 
-def evaluate_files(gold_path: Path, pred_path: Path, task: str) -> dict:
-    gold_si, gold_lab, lines = _gold(gold_path)
-    rows = [ln.split("\t") for ln in pred_path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    try:
-        if task == "si":
-            pred: dict = defaultdict(list)
-            for r in rows:
-                pred[r[0]].append((int(r[-2]), int(r[-1])))
-            return _report(si=si_score(dict(pred), gold_si))
-        if task == "labelled":
-            pred = defaultdict(list)
-            for r in rows:
-                pred[r[0]].append((r[1], int(r[2]), int(r[3])))
-            return _report(si=si_score({a: [(s, e) for _, s, e in v] for a, v in pred.items()}, gold_si),
-                           lab=labelled_score(dict(pred), gold_lab))
-        if task == "tc":
-            if len(rows) != len(lines):
-                raise InputError(f"--pred has {len(rows)} lines but --gold has {len(lines)}; TC lines must align")
-            for r, (a, s, e, _) in zip(rows, lines):
-                if (r[0], int(r[2]), int(r[3])) != (a, s, e):
-                    raise InputError(f"--pred line for {r[0]} {r[2]}-{r[3]} does not match gold {a} {s}-{e}")
-            return _report(tc=tc_score(lines, [r[1] for r in rows]))
-    except (IndexError, ValueError):
-        raise InputError(f"{pred_path}: malformed line for task {task}") from None
-    raise InputError(f"unknown --task {task!r}; use si, labelled or tc")
+def _aligned_tc(gold_path: Path, gold: list[LabelLine], pred_path: Path, pred: list[LabelLine],
+                lenient: bool, warn: Warn) -> tuple[list[LabelLine], list[LabelLine]]:
+    """TC pairs lines by position: a line skipped in either file takes its partner with it."""
+    if len(pred) != len(gold):
+        raise InputError(f"--pred has {len(pred)} lines but --gold has {len(gold)}; TC lines must align")
+    usable(gold_path, gold, lenient=lenient, warn=warn, gold=True)
+    usable(pred_path, pred, lenient=lenient, warn=warn, gold=False)
+    pairs = [(g, p) for g, p in zip(gold, pred) if not g.problem and not p.problem]
+    for g, p in pairs:
+        if (p.article, p.start, p.end) != (g.article, g.start, g.end):
+            raise InputError(f"{pred_path}:{p.number}: {p.article} {p.start}-{p.end} does not match "
+                             f"{gold_path}:{g.number} ({g.article} {g.start}-{g.end}); TC lines must align")
+    return [g for g, _ in pairs], [p for _, p in pairs]
+
+
+def evaluate_files(gold_path: Path, pred_path: Path, task: str, articles_dir: Path | None = None, *,
+                   lenient: bool = False, warn: Warn = log.warning) -> dict:
+    """Score a prediction file; with the articles beside it, offsets are checked against their text too."""
+    if task not in PRED_COLUMNS:
+        raise InputError(f"unknown --task {task!r}; use si, labelled or tc")
+    articles = Articles(articles_dir) if articles_dir is not None else None
+    all_gold = checked_lines(gold_path, GOLD_COLUMNS, articles)
+    all_pred = checked_lines(pred_path, PRED_COLUMNS[task], articles)
+    if task == "tc":
+        gold, pred = _aligned_tc(gold_path, all_gold, pred_path, all_pred, lenient, warn)
+    else:
+        gold = usable(gold_path, all_gold, lenient=lenient, warn=warn, gold=True)
+        pred = usable(pred_path, all_pred, lenient=lenient, warn=warn, gold=False)
+    skipped = _skipped({"gold": sum(bool(x.problem) for x in all_gold),
+                        "pred": sum(bool(x.problem) for x in all_pred)}, lenient)
+    gold_si, gold_lab, lines = _by_article(gold)
+    pred_si, pred_lab, _ = _by_article(pred)
+    if task == "si":
+        return _report(si=si_score(pred_si, gold_si)) | skipped
+    if task == "labelled":
+        return _report(si=si_score(pred_si, gold_si), lab=labelled_score(pred_lab, gold_lab)) | skipped
+    return _report(tc=tc_score(lines, [x.technique for x in pred])) | skipped
 
 
 def format_report(report: dict) -> str:
@@ -103,6 +125,10 @@ def format_report(report: dict) -> str:
     if "labelled" in report:
         lab = report["labelled"]
         out.append(f"Labelled  F1 {lab['f1']:.4f}  P {lab['precision']:.4f}  R {lab['recall']:.4f}")
+    if "skipped_lines" in report:
+        names = {"gold": "gold", "pred": "prediction"}
+        out.append("skipped (--lenient): " + ", ".join(
+            f"{n} {names[k]} line{'s' * (n != 1)}" for k, n in report["skipped_lines"].items()))
     per_tc = report.get("tc_per_technique", {})
     per_lab = report.get("labelled_per_technique", {})
     if per_tc or per_lab:
