@@ -3,6 +3,11 @@
 Training and inference use this same code, so the model always sees windows cut the
 way it was trained on. Windows end at sentence boundaries where possible; a sentence
 longer than a window is cut into overlapping windows, so no text is ever dropped.
+
+These sentence cuts are the detector's only (its windows, whole-sentence spans, sections and
+CV tuning), kept until the model is next retrained: they split after "Feb." and "Sen.".
+What readers are shown as sentences (claims, reasons, attribution, titles) is cut by
+propscan.sentences.
 """
 
 from __future__ import annotations
