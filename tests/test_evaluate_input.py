@@ -223,3 +223,9 @@ def test_hyperpartisan_truth_naming_a_missing_article_is_refused(tmp_path):
 def test_hyperpartisan_given_a_folder_says_so(tmp_path):
     line = error_line(run_cli("evaluate", "--hyperpartisan", str(tmp_path), "--gold", str(tmp_path)))
     assert "is a folder" in line
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_id(tmp_path):
+    # spreadsheet tools on Windows save UTF-8 with a BOM; it must not turn '9001' into '\ufeff9001'
+    gold = write(tmp_path / "gold.tsv", "\ufeff" + CLEAN)
+    assert scores("--gold", gold, "--pred", str(GOLD), "--articles", str(ARTICLES))["labelled"]["f1"] == pytest.approx(1.0)

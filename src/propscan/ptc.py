@@ -91,7 +91,7 @@ def label_lines(path: Path, columns: tuple[int, ...] = (4,)) -> list[LabelLine]:
 
     Line numbers count every line (blank ones too), as an editor shows them.
     """
-    lines = read_utf8(path).split("\n")
+    lines = read_utf8(path).removeprefix("\ufeff").split("\n")  # a BOM is not part of the first id
     return [_parse_label_line(n, line.rstrip("\r").split("\t"), columns)
             for n, line in enumerate(lines, 1) if line.strip()]
 
