@@ -3,7 +3,8 @@
 Three logistic regressions read the article three ways and their log-odds are averaged, then
 calibrated: its words (TF-IDF), the detector's pooled encoder states, and its technique
 profile (spans per 1,000 words, style). Each is linear, so the reasons a reader is shown are
-the phrases, passages and technique rates that added most to the score.
+the phrases, passages and technique rates that added most to the score, leaving out what a
+reader cannot weigh (captions, credits, datelines, bylines, numbers, common words: see reasons).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..doc import PartisanReading, Reason
 from .evidence import Evidence
 from .features import word_count
 from .linear import DenseModel, Platt, TextModel
+from .reasons import clutter, is_common_word, is_number_or_date, shown_passage
 
 MIN_WORDS = 100  # below this an article-level reading is a guess; the SemEval articles are longer
 REASONS = 6
@@ -74,19 +76,30 @@ class PartisanModel:
         sign = 1.0 if toward else -1.0
         scale = self.platt.a / 3  # each reading's log-odds enter the blend with a third
         found: list[Reason] = []
-        terms = [(t, w) for t, w in self.words.weighted_terms(evidence.text).items() if not only_function_words(t)]
-        for term, w in sorted(terms, key=lambda kv: -sign * kv[1])[:3]:
-            if sign * w > 0 and (where := _find(evidence.text, term)):
+        avoid = clutter(evidence.text, evidence.sentences)
+        terms = [(t, w) for t, w in self.words.weighted_terms(evidence.text).items()
+                 if not (only_function_words(t) or is_number_or_date(t) or is_common_word(t, self.words.vocab[t][0]))]
+        phrases = 0
+        for term, w in sorted(terms, key=lambda kv: -sign * kv[1]):
+            if phrases == 3 or sign * w <= 0:
+                break
+            if where := _find(evidence.text, term, avoid):
                 found.append(Reason("phrase", evidence.text[where[0] : where[1]], w * scale, *where))
+                phrases += 1
         if len(evidence.sentences):
             # a sentence's own reading by the states model, shared out as if the article were the mean
             # of its sentences (the max-pooled half makes this an approximation): the passages that
             # pull hardest towards the label
             logits = self.states.logit(evidence.sentence_vectors) - self.states.intercept
-            for i in np.argsort(-sign * logits)[:2]:
-                s, e = evidence.sentences[int(i)]
-                if e - s >= 20 and sign * logits[i] > 0:
+            passages = 0
+            for i in np.argsort(-sign * logits):
+                if passages == 2 or sign * logits[i] <= 0:
+                    break
+                where = shown_passage(evidence.text, *evidence.sentences[int(i)])
+                if where and where[1] - where[0] >= 20:
+                    s, e = where
                     found.append(Reason("passage", evidence.text[s:e], float(logits[i]) * scale / len(logits), s, e))
+                    passages += 1
         x = technique_features(evidence.text, spans)
         contrib = self.profile.contributions(x[None])[0]
         # technique rates count as reasons only where more of a technique means more partisan in the
@@ -119,8 +132,11 @@ def _feature_text(i: int, value: float, low: bool = False) -> str:
     return text.replace(": ", ": only ", 1) if low else text
 
 
-def _find(text: str, term: str) -> tuple[int, int] | None:
-    """Where a (lower-cased, one- or two-word) term first occurs as whole words."""
+def _find(text: str, term: str, avoid: list[tuple[int, int]] = ()) -> tuple[int, int] | None:
+    """Where a (lower-cased, one- or two-word) term first occurs as whole words outside the
+    ``avoid`` ranges (a caption's "Photo" is no reason)."""
     words = [re.escape(w) for w in term.split()]
-    m = re.search(r"\b" + r"\W+".join(words) + r"\b", text, flags=re.IGNORECASE)
-    return (m.start(), m.end()) if m else None
+    for m in re.finditer(r"\b" + r"\W+".join(words) + r"\b", text, flags=re.IGNORECASE):
+        if not any(a < m.end() and m.start() < b for a, b in avoid):
+            return m.start(), m.end()
+    return None

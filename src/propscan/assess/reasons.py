@@ -1,0 +1,110 @@
+"""Which phrases and passages may be shown as reasons for a partisanship reading.
+
+The models read every word of a page, its furniture included: photo captions and credits, the
+wire service's dateline, the byline. Those move the score (a Reuters dateline reads as
+mainstream), but a reader cannot weigh "(AP Photo/Alex Brandon)" as a reason, nor a number, a
+date, or a word as common as "said". Each filter below names one kind of clutter; a reason is
+shown only where none applies.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..guards import FUNCTION_WORDS
+
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
+          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+_WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+_AGENCY = r"(?:AP|Reuters|AFP|UPI|EPA|Getty|Pool|Bloomberg|CNN|Shutterstock)"
+# "Photo by", "(AP Photo/Alex Brandon)", "Image via Michael B. Thomas/Getty Images", "Photo Credit:"
+_CREDIT = re.compile(
+    rf"\b(?:{_AGENCY}\s+)?(?:PHOTO|IMAGE|Photo(?:graph)?|Image|Illustration|Picture)s?\s*"
+    rf"(?:/|:|\b(?:by|via|credit|Credit|courtesy|Courtesy|BY)\b)"
+    rf"|\bGetty Images\b|\bShutterstock\b|\biStock(?:photo)?\b|\bPermission Details\b|\bCredit\s*:"
+    rf"|\(\s*{_AGENCY}\s*(?:Photo|Images?)?\s*/")
+# a caption ends in a parenthesised credit, or with the wire photographers' date and place:
+# "..., Tuesday, Feb. 28, 2017, in Washington." / "... on December 15, 2015 in Las Vegas, Nevada."
+_CAPTION_END = re.compile(
+    rf"(?:\([^()]*(?:Photo|Images?)[^()]*\)|\(\s*{_AGENCY}\s*/[^()]*\)"
+    rf"|(?:{_WEEKDAY},\s+|\bon\s+){_MONTH}\s+\d{{1,2}},\s+\d{{4}},?\s+in\s+[A-Z][\w.,'’ -]*)\W*$")
+# "WASHINGTON (Reuters) -", "SAN FRANCISCO (AP) —", "(AP) -", "NEW YORK —"
+_DATELINE = re.compile(
+    rf"^\s*(?:[A-Z]{{2}}[A-Z.'’-]*(?:[ ,]+[A-Z][A-Za-z.'’-]*){{0,3}}\s*(?:\([^()\n]{{1,30}}\))?|\(\s*{_AGENCY}\s*\))"
+    r"\s*(?:-{1,2}|–|—)\s*(?=[\"“‘'(]?[A-Z0-9]|$)")
+# "By Jane Doe", "By Kathryn Blackhurst, LifeZette:", "By ALICIA PARLAPIANO and ADAM PEARCE": the whole line
+_BYLINE = re.compile(r"^\s*(?:(?:Written|Posted|Words|Reporting)\s+by|By|BY)\s+[A-Z][\w.'’-]*"
+                     r"(?:(?:\s*[,;|/]\s*|\s+and\s+|\s+)[A-Z][\w.'’-]*){0,5}\s*[:;,.]?\s*$")
+_WORD = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*")
+_NUMBER = re.compile(r"^(?:\d[\d,.]*(?:st|nd|rd|th|s|m|bn|k)?|[$£€]\d.*)$", re.IGNORECASE)
+_DATE_WORD = re.compile(rf"^(?:{_MONTH}|{_WEEKDAY}|a\.m|p\.m)$", re.IGNORECASE)
+COMMON_IDF = 2.0  # a word this common is in over a third of the training articles ("said", "one", "just")
+
+
+def is_photo_credit(text: str) -> bool:
+    """Credits a photo or image: "Photo by MaryHelen Avalos", "Image by twicepix", "Getty Images"."""
+    return bool(_CREDIT.search(text))
+
+
+def is_caption(text: str) -> bool:
+    """Describes a photo: ends with its credit in brackets, or with the wire's date and place."""
+    return bool(_CAPTION_END.search(text.strip()))
+
+
+def dateline_length(text: str) -> int:
+    """Characters of the dateline that opens ``text`` ("WASHINGTON (Reuters) - "), 0 if none."""
+    m = _DATELINE.match(text)
+    return m.end() if m and m.end() < len(text) else 0
+
+
+def is_dateline(text: str) -> bool:
+    """Only a dateline: "WASHINGTON (Reuters) -", "SAN FRANCISCO (AP) —"."""
+    m = _DATELINE.match(text)
+    return bool(m) and not text[m.end():].strip()
+
+
+def is_byline(text: str) -> bool:
+    """Names the author and nothing else: "By Jane Doe", "By Kathryn Blackhurst, LifeZette:"."""
+    return bool(_BYLINE.match(text))
+
+
+def is_number_or_date(text: str) -> bool:
+    """Numbers and dates with at most one other word that is not a function word:
+    "28, 2017, in Washington.", "2017", "$3 trillion"."""
+    words = _WORD.findall(text)
+    dated = [w for w in words if _NUMBER.match(w) or _DATE_WORD.match(w)]
+    others = [w for w in words if w not in dated and w.lower() not in FUNCTION_WORDS]
+    return bool(dated) and len(others) <= 1
+
+
+def is_common_word(term: str, idf: float) -> bool:
+    """A single word most articles use ("said", "people"): its inverse document frequency in the
+    training articles is low."""
+    return " " not in term.strip() and idf < COMMON_IDF
+
+
+def is_furniture(text: str) -> bool:
+    """Part of the page around the article rather than the article: caption, credit, byline, dateline."""
+    return is_caption(text) or is_photo_credit(text) or is_byline(text) or is_dateline(text)
+
+
+def clutter(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The ranges of ``text`` no reason may come from: furniture sentences whole, and the
+    dateline that opens a sentence (the rest of that sentence is the article's lead)."""
+    out = []
+    for s, e in sentences:
+        piece = text[s:e]
+        if is_furniture(piece):
+            out.append((s, e))
+        elif n := dateline_length(piece):
+            out.append((s, s + n))
+    return out
+
+
+def shown_passage(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The part of a sentence a reader may be shown as a passage: the sentence without an opening
+    dateline; None for furniture or a fragment of numbers and dates."""
+    piece = text[start:end]
+    if is_furniture(piece) or is_number_or_date(piece):
+        return None
+    return start + dateline_length(piece), end
