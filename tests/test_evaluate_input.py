@@ -29,6 +29,7 @@ IMPOSSIBLE_ANYWHERE = [
     ("9001\tPropaganda\t10\t20", "unknown technique"),
     ("9001\tDoubt\t10", "columns"),
     ("9001\tDoubt\tten\t20", "whole numbers"),
+    ("\tDoubt\t10\t20", "no article id"),
 ]
 
 

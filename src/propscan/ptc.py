@@ -77,7 +77,9 @@ def _parse_label_line(number: int, parts: list[str], columns: tuple[int, ...]) -
     except ValueError:
         return LabelLine(number, problem=f"start and end must be whole numbers, got {parts[-2]!r} and {parts[-1]!r}")
     problem = None
-    if start < 0 or end < 0:
+    if not article:
+        problem = "no article id in the first column"
+    elif start < 0 or end < 0:
         problem = f"negative offset in {start}-{end}"
     elif start >= end:
         problem = f"start {start} is not before end {end}"
