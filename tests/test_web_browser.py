@@ -472,3 +472,21 @@ def test_wide_screen_keeps_the_switches_open_beside_the_article(page, base_url, 
     assert controls.evaluate("d => d.open") and not page.locator("#ps-controls > summary").is_visible()
     assert controls.bounding_box()["x"] > article.bounding_box()["x"] + article.bounding_box()["width"]
     assert abs(controls.bounding_box()["y"] - article.bounding_box()["y"]) < 30  # side by side, at the top
+
+
+def test_history_fits_a_phone_as_cards(browser, base_url, example_text):
+    """At 375 px History's seven-column table was 499 px wide: each analysis is now a card that
+    fits the screen, with every figure labelled."""
+    for pg, name in desktop_and_phone(browser, "history"):
+        paste_and_analyse(pg, base_url, example_text)
+        shown = pg.locator("#ps-count").inner_text()
+        pg.goto(base_url + "/history")
+        row = pg.locator("table.history tbody tr").first
+        assert row.locator("td.n-shown").inner_text().strip().endswith(shown)
+        assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert pg.evaluate("document.querySelector('table.history').scrollWidth <= window.innerWidth")
+        if name.endswith("-phone.png"):
+            assert row.bounding_box()["width"] <= 375 and row.evaluate("r => getComputedStyle(r).display") == "block"
+            assert "Passages shown" in row.locator("td.n-shown").evaluate("td => getComputedStyle(td, '::before').content")
+        shot(pg, name)
+        assert not pg.console_errors

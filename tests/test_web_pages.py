@@ -215,3 +215,24 @@ def test_switches_come_before_the_article(client, example_text):
     (they came ~5,000 px down, after it)."""
     page = client.get(analyse(client, text=example_text).headers["location"]).text
     assert page.index('id="ps-controls"') < page.index('id="ps-article"') < page.index('class="ps-claims"')
+
+
+def test_history_counts_the_passages_the_result_page_shows(client):
+    """History counted every passage (hidden ones too) where the result page counts those shown at
+    the display threshold: both now count the shown ones, and the page says so."""
+    doc = council_doc()
+    stored, _ = client.app.state.store.add(doc, source_kind="pasted")
+    result = client.get(f"/a/{stored.id}").text
+    shown_on_result = int(re.search(r'<strong id="ps-count">(\d+)</strong>', result).group(1))
+    assert shown_on_result == 1 and len(doc.spans) == 2
+    page = client.get("/history", params={"q": "Council Votes Again"}).text
+    row = re.search(rf'<tr><td class="title"><a href="/a/{stored.id}">.*?</tr>', page, re.S).group(0)
+    assert re.search(r'data-label="Passages shown">(\d+)<', row).group(1) == str(shown_on_result)
+    assert "Passages shown</th>" in page and "at or above the display threshold" in page
+    # the chart and the technique filter count the same passages: the hidden name calling is in neither
+    assert 'data-tech="Name_Calling,Labeling"' not in page and 'data-tech="Loaded_Language"' in page
+    only_hidden = client.get("/history", params={"q": "Council Votes Again", "technique": "Name_Calling,Labeling"})
+    assert stored.id not in only_hidden.text
+    assert stored.id in client.get("/history", params={"q": "Council Votes Again", "technique": "Loaded_Language"}).text
+    listed = client.get("/api/v1/analyses", params={"q": "Council Votes Again"}).json()["items"][0]
+    assert (listed["n_shown"], listed["n_spans"]) == (1, 2)

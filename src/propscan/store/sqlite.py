@@ -129,6 +129,7 @@ class Summary:
     n_spans: int
     hyperpartisan_probability: float | None = None
     n_claims: int = 0
+    n_shown: int = 0  # spans at or above the analysis's display threshold: what its result page counts
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -156,7 +157,8 @@ class Query:
         elif self.partisan == "not":
             clauses.append("a.hyperpartisan_probability < 0.5")
         if self.technique:
-            clauses.append("EXISTS (SELECT 1 FROM spans t WHERE t.analysis_id = a.id AND t.technique = ?)")
+            clauses.append("EXISTS (SELECT 1 FROM spans t WHERE t.analysis_id = a.id AND t.technique = ?"
+                           " AND t.confidence >= a.min_confidence)")  # shown on its result page
             args.append(self.technique)
         if self.domain:
             clauses.append("a.domain = ?")
@@ -284,18 +286,22 @@ class AnalysisStore:
             rows = db.execute(
                 "SELECT a.id, a.created_at, a.source, a.source_kind, a.domain, a.title, a.density,"
                 " (SELECT COUNT(*) FROM spans s WHERE s.analysis_id = a.id) AS n_spans, a.hyperpartisan_probability,"
-                " (SELECT COUNT(*) FROM claims c WHERE c.analysis_id = a.id) AS n_claims"
+                " (SELECT COUNT(*) FROM claims c WHERE c.analysis_id = a.id) AS n_claims,"
+                " (SELECT COUNT(*) FROM spans s WHERE s.analysis_id = a.id AND s.confidence >= a.min_confidence)"
+                " AS n_shown"
                 f" FROM analyses a{where} ORDER BY a.created_at DESC, a.rowid DESC LIMIT ? OFFSET ?",
                 [*args, limit, offset],
             ).fetchall()
         return [Summary(**dict(r)) for r in rows], total
 
     def technique_counts(self, query: Query = Query()) -> dict[str, int]:
-        """Spans per technique over every analysis the query matches (the history's corpus chart)."""
+        """Spans shown (at or above each analysis's display threshold, as its result page counts them)
+        per technique over every analysis the query matches: the history's corpus chart."""
         where, args = query.where()
         with self._connect() as db:
             rows = db.execute(
-                f"SELECT s.technique, COUNT(*) FROM spans s JOIN analyses a ON a.id = s.analysis_id{where}"
+                "SELECT s.technique, COUNT(*) FROM spans s"
+                f" JOIN analyses a ON a.id = s.analysis_id AND s.confidence >= a.min_confidence{where}"
                 " GROUP BY s.technique", args).fetchall()
         return {r[0]: r[1] for r in rows}
 
