@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from .. import techniques
 from ..doc import PARTISAN_CAUTION, AnalysedDocument
 from .segments import pieces, quote_at, sorted_claims, sorted_spans
+from .snippets import clipped, quoted_html
 
 
 def _static(name: str) -> str:
@@ -232,6 +233,9 @@ CLAIMS_NOTE = ("Sentences that state a factual claim of public interest that cou
                "CheckThat! 2024: US debates and speeches). Check-worthy is not the same as false.")
 
 
+REASON_CHARS = 240  # a passage longer than this is cut at a word, with an ellipsis
+
+
 def partisan_markup(doc: AnalysedDocument) -> str:
     """A gauge of how partisan the article reads, the caution, and the reasons behind it."""
     r = doc.hyperpartisan
@@ -240,7 +244,7 @@ def partisan_markup(doc: AnalysedDocument) -> str:
     reasons = []
     for x in r.reasons:
         kind = {"phrase": "phrase", "passage": "passage", "technique": "rate"}.get(x.kind, x.kind)
-        text = f"<q>{escape(x.text[:240])}</q>" if x.kind != "technique" else escape(x.text)
+        text = quoted_html(clipped(x.text, REASON_CHARS)) if x.kind != "technique" else escape(x.text)
         reasons.append(f'<li><span class="kind">{escape(kind)}</span> {text}</li>')
     verdict = "Reads as hyperpartisan" if r.label == "hyperpartisan" else "Does not read as hyperpartisan"
     why = "What raised it" if r.label == "hyperpartisan" else "What kept it low"
@@ -264,7 +268,7 @@ def claims_markup(doc: AnalysedDocument) -> str:
                 '<p>No sentence reads as a check-worthy factual claim.</p></section>')
     order = sorted(range(len(claims)), key=lambda k: -claims[k].score)
     items = "".join(
-        f'<li><q>{escape(doc.text[claims[k].start : claims[k].end])}</q> '
+        f'<li>{quoted_html(doc.text[claims[k].start : claims[k].end])} '
         f'<span class="conf">check-worthiness {claims[k].score:.0%}</span> '
         f'<a class="jump-claim" href="#ps-c{k}" data-claim="{k}">show in text</a></li>' for k in order)
     return (f'<section class="ps-claims"><h2>Claims to check ({len(claims)})</h2>'

@@ -14,6 +14,7 @@ from rich.text import Text
 from .. import techniques
 from ..doc import PARTISAN_CAUTION, AnalysedDocument
 from .segments import pieces, quote_at, sorted_spans
+from .snippets import clipped
 
 
 def _legend(doc: AnalysedDocument) -> Table:
@@ -36,6 +37,7 @@ def hidden_note(doc: AnalysedDocument) -> str:
 
 
 TOP_CLAIMS = 5
+CLAIM_CHARS = 200  # a claim longer than this is cut at a word, with an ellipsis
 
 
 def voice_label(span) -> str:
@@ -72,8 +74,7 @@ def claim_lines(doc: AnalysedDocument, top: int = TOP_CLAIMS) -> list[str]:
     more = f", the {len(best)} most check-worthy" if len(doc.claims) > len(best) else ""
     lines = [f"claims to check ({len(doc.claims)}{more}):"]
     for c in best:
-        snippet = " ".join(doc.text[c.start : c.end].split())
-        lines.append(f"  {c.score:.2f}  {c.start}-{c.end}  {snippet[:200]}")
+        lines.append(f"  {c.score:.2f}  {c.start}-{c.end}  {clipped(doc.text[c.start : c.end], CLAIM_CHARS)}")
     return lines
 
 
