@@ -230,3 +230,13 @@ def test_a_byte_order_mark_is_not_part_of_the_first_id(tmp_path):
     # spreadsheet tools on Windows save UTF-8 with a BOM; it must not turn '9001' into '\ufeff9001'
     gold = write(tmp_path / "gold.tsv", "\ufeff" + CLEAN)
     assert scores("--gold", gold, "--pred", str(GOLD), "--articles", str(ARTICLES))["labelled"]["f1"] == pytest.approx(1.0)
+
+
+def test_polnear_annotations_without_their_text_are_refused(tmp_path):
+    # the gold of a missing article would be dropped without a word, and the score be of fewer articles
+    folder = tmp_path / "polnear"
+    shutil.copytree(FIXTURES / "attribution" / "polnear", folder)
+    ann = next((folder / "attributions").glob("*.ann"))
+    shutil.copy(ann, folder / "attributions" / "council_2016-09-02_ferry_ab12.ann")
+    line = error_line(run_cli("evaluate", "--polnear", str(folder)))
+    assert "council_2016-09-02_ferry_ab12.ann" in line and "no text" in line

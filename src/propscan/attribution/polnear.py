@@ -83,6 +83,10 @@ def read_split(folder: Path) -> list[AnnotatedArticle]:
     anns: dict[str, Path] = {}
     for ann in sorted((folder / "attributions").glob("*.ann")):
         anns.setdefault(ann.stem.rsplit("_", 1)[0], ann)
+    orphans = sorted(set(anns) - {path.stem for path in texts})
+    if orphans:  # its gold would be dropped without a word, and the score be of fewer articles
+        raise InputError(f"{folder}: attributions/{anns[orphans[0]].name} has no text/{orphans[0]}.txt"
+                         + (f" ({len(orphans) - 1} more like it)" if len(orphans) > 1 else ""))
     out = []
     for path in texts:
         if path.stem not in anns:
