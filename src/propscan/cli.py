@@ -96,6 +96,7 @@ def analyze(
     no_partisanship: NoPartisanship = False,
     claims_threshold: ClaimsThreshold = None,
     voice: Annotated[VoiceChoice, typer.Option("--voice", help="author: keep only passages in the article's own voice, leaving out quoted material (in every output); all: both, each marked with its voice.")] = VoiceChoice.all,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help="Worker processes for 8 or more articles, one model each (default: one per core, at most 8).")] = None,
 ) -> None:
     """Analyse articles: every passage using a propaganda technique, with its technique,
     confidence and exact character offsets into the analysed text.
@@ -130,10 +131,10 @@ def analyze(
         raise InputError(f"--html {html}: several documents need a folder, and this is a file")
     docs = []
     if raws:
-        from .pipeline import Analyzer
+        from .analyze_many import analyze_many
 
-        docs = Analyzer.load(model, min_confidence=min_confidence,
-                             aids=_aid_options(no_claims, no_partisanship, claims_threshold)).analyze(raws)
+        docs = analyze_many(raws, model=model, min_confidence=min_confidence, workers=workers or default_workers(),
+                            aids=_aid_options(no_claims, no_partisanship, claims_threshold))
     if voice is VoiceChoice.author:
         from dataclasses import replace
 

@@ -42,14 +42,25 @@ def ordered_map(fn: Callable[[Any], Any], tasks: Iterable, *, workers: int,
 
 
 _worker_model: Any = None
+_worker_load_error: BaseException | None = None
 
 
 def _load_in_worker(load: Callable[..., Any], args: tuple) -> None:
-    global _worker_model
-    _worker_model = load(*args)
+    """Load the worker's model; a failure is kept for the first task to raise.
+
+    An initializer that raises kills its worker, and the pool starts another forever: a bad
+    --model printed tracebacks without end instead of one line.
+    """
+    global _worker_model, _worker_load_error
+    try:
+        _worker_model = load(*args)
+    except Exception as exc:
+        _worker_load_error = exc
 
 
 def _apply_in_worker(job: tuple[Callable[[Any, Any], Any], Any]) -> Any:
+    if _worker_load_error is not None:
+        raise _worker_load_error
     fn, task = job
     return fn(_worker_model, task)
 
