@@ -19,6 +19,7 @@ log = logging.getLogger("propscan.evaluate")
 
 
 def _by_article(lines: list[LabelLine]):
+    """What each metric reads: spans per article (SI), labelled spans per article, and the lines in file order (TC)."""
     si, lab = defaultdict(list), defaultdict(list)
     for x in lines:
         si[x.article].append((x.start, x.end))
