@@ -143,7 +143,7 @@ def test_json_has_the_aids_and_reads_back(analyzer, example_text):
 
     doc = analyse(analyzer, example_text)
     data = json.loads(json.dumps(doc.to_dict()))
-    assert data["schema_version"] == "1.3"
+    assert data["schema_version"] == "1.4"
     assert 0 <= data["hyperpartisan"]["probability"] <= 1 and data["hyperpartisan"]["caution"]
     for c in data["claims"]:
         assert example_text[c["start"] : c["end"]] == c["text"]

@@ -34,7 +34,7 @@ def make_doc(**kw) -> AnalysedDocument:
 def test_json_round_trip_and_offsets():
     doc = make_doc()
     data = json.loads(to_json(doc))
-    assert data["schema_version"] == "1.3"
+    assert data["schema_version"] == "1.4"
     for s in data["spans"]:
         assert data["text"][s["start"] : s["end"]] == s["text"]
     assert data["counts"] == {"Loaded_Language": 1, "Name_Calling,Labeling": 1, "Slogans": 1}

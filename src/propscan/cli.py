@@ -106,7 +106,7 @@ def analyze(
     min_confidence (readable outputs hide spans below it at first; JSON keeps them all),
     hyperpartisan {probability, label, reasons, caution} and claims [start, end, text, score]
     (null where skipped: switched off, under 100 words, or not English); attributions
-    [content, cue, source {start, end, text, resolved}], voice and speaker on each span, and
+    [content, cue, source {start, end, text, resolved, name}], voice and speaker on each span, and
     voice {density_author, density_quoted, quoted_share, counts_author, counts_quoted}.
     With several sources, --format json prints one JSON document per line.
     Exit status: 0 when every source was analysed, 2 when any source failed (the others are

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import techniques
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 _SPACE = re.compile(r"\s+")
 
 
@@ -26,21 +26,21 @@ def _counts(spans) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Speaker:
-    """Who an attribution names as its source, and the name a pronoun or description stands for."""
+    """Who an attribution names as its source, and the person or organisation it is (see
+    attribution/speakers.py): a name the article gives, or the one a pronoun or title stands for."""
 
     start: int
     end: int
     text: str
-    resolved: str | None = None  # None: a name already, or a pronoun with no name before it
+    resolved: str | None = None  # None: not a named person or organisation ("officials", "they")
 
     @property
-    def name(self) -> str:
-        """What a reader is told: the resolved name, else the source up to any appositive
-        ("Marta Ilic, who runs a stall" -> "Marta Ilic")."""
-        return self.resolved or " ".join(self.text.split(",")[0].split()) or self.text
+    def name(self) -> str | None:
+        """What a reader is told; None when the source names nobody."""
+        return self.resolved
 
     def to_dict(self) -> dict:
-        return {"start": self.start, "end": self.end, "text": self.text, "resolved": self.resolved}
+        return {"start": self.start, "end": self.end, "text": self.text, "resolved": self.resolved, "name": self.name}
 
 
 @dataclass(frozen=True)
@@ -258,7 +258,11 @@ class AnalysedDocument:
 def speaker_from_dict(d: dict | None) -> Speaker | None:
     if not d:
         return None
-    return Speaker(int(d["start"]), int(d["end"]), str(d["text"]), d.get("resolved"))
+    if "name" in d:
+        return Speaker(int(d["start"]), int(d["end"]), str(d["text"]), d["name"])
+    # schema 1.3 and before: resolved was None where the source was a name already
+    old = d.get("resolved") or " ".join(str(d["text"]).split(",")[0].split()) or None
+    return Speaker(int(d["start"]), int(d["end"]), str(d["text"]), old)
 
 
 def attributions_from_dict(rows: list | None) -> list[Attribution] | None:

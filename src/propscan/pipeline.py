@@ -95,6 +95,6 @@ class Analyzer:
             if self.reading_aids is not None and parts:
                 add_readings(doc, gather(art.text, parts), self.reading_aids, self.aids)
             if self.attribution is not None:
-                add_voices(doc, said, attributing)
+                add_voices(doc, said, attributing, reported_only=not self.aids.polnear_attributions)
             docs.append(doc)
         return docs

@@ -60,6 +60,9 @@ class AidOptions:
     claims: bool = True
     claims_threshold: float | None = None  # None: the model's own F1-tuned threshold
     attribution: bool = True  # who is speaking: attributions, and the voice of each span
+    # every attribution the tagger finds, as PolNeAR annotates them (beliefs and deeds too), instead
+    # of only someone's words or thoughts: for scoring the tagger on PolNeAR
+    polnear_attributions: bool = False
 
 
 def add_readings(doc: AnalysedDocument, evidence: Evidence, aids: ReadingAids, options: AidOptions) -> None:

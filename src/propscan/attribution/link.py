@@ -1,5 +1,5 @@
-"""Tagged spans (sources, cues, contents) and quotations joined into attributions, and each
-source resolved to a name where it is a pronoun or a description.
+"""Tagged spans (sources, cues, contents) and quotations joined into attributions, as PolNeAR
+annotates them (which of them readers see, and who the sources are: reported.py, speakers.py).
 
 Joining: each cue takes the nearest content and the nearest source beside it; a content no cue
 takes stands alone. A quotation found by its quote marks is a content whatever the tagger says (a
@@ -11,29 +11,10 @@ from __future__ import annotations
 
 import re
 
-from ..doc import Attribution as DocAttribution
-from ..doc import Speaker
-from ..sentences import sentence_bounds
 from .polnear import Attribution
 
 MAX_CUE_GAP = 250  # characters between a content and its cue
 MAX_SOURCE_GAP = 120  # between a cue and its source
-_NAME = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|van|von|al))*\s+[A-Z][\w'’-]+\b")
-PRONOUNS = frozenset("he she they we i it his her their him them its".split())
-DETERMINERS = ("the", "this", "that", "his", "her", "their", "its")  # "a chef" is someone new, not one of these
-_DESCRIPTION = re.compile(rf"^(?:{'|'.join(DETERMINERS)})\s", re.IGNORECASE)
-_INDEFINITE = re.compile(r"^(?:a|an)\s", re.IGNORECASE)
-# a name ending in one of these is a place, which says nothing ("Quay Road" never said it)
-PLACE_WORDS = frozenset("street road avenue lane way drive boulevard square bridge river park bay harbour harbor "
-                        "county island mountain valley beach airport station".split())
-# multi-word places a news article names as often as its speakers ("in New Hampshire, she said")
-PLACES = frozenset(p.lower() for p in (
-    "New Hampshire", "New Jersey", "New Mexico", "New York", "North Carolina", "North Dakota", "South Carolina",
-    "South Dakota", "West Virginia", "Rhode Island", "Puerto Rico", "District of Columbia", "Washington DC",
-    "Washington D.C.", "Los Angeles", "San Francisco", "San Diego", "Las Vegas", "New Orleans", "Des Moines",
-    "United States", "United Kingdom", "Great Britain", "South Africa", "North Korea", "South Korea",
-    "New Zealand", "Saudi Arabia", "Hong Kong", "Middle East", "Latin America", "Silicon Valley", "Trump Tower"))
-# not places here: "the White House said", "Wall Street expects" name who speaks
 
 
 def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
@@ -126,54 +107,3 @@ def link(text: str, spans: list[tuple[str, int, int]], quotes: list[tuple[int, i
 
 def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
-
-
-def needs_resolving(source: str) -> bool:
-    """A pronoun, or a description that is not someone's ("the mayor's supporters" stays as it is)."""
-    if re.search(r"\w['’]s\b", source):
-        return False
-    words = source.lower().split()
-    return bool(words) and (words[0] in PRONOUNS and len(words) == 1 or bool(_DESCRIPTION.match(source))
-                            and not _NAME.search(source))
-
-
-def resolve(text: str, source: tuple[int, int], earlier_names: list[tuple[int, int]] | None = None,
-            newcomers: list[int] | None = None) -> Speaker:
-    """The source as a Speaker; a pronoun or a definite description ("he", "the senator") takes the
-    nearest name before it that is not a place, or stays unresolved: when nothing comes before it,
-    or when nearer than any name an earlier source brought in someone unnamed ("a television chef
-    ..., he says": he is the chef). ``newcomers``: where such sources end."""
-    s, e = source
-    said = text[s:e]
-    if not needs_resolving(said):
-        return Speaker(s, e, said, None)
-    names = [n for n in (earlier_names if earlier_names is not None else names_in(text)) if n[1] <= s and not _place(text[n[0] : n[1]])]
-    titled = [n for n in names if _words(said) & _words(text[n[0] : n[1]])]  # "the mayor": Mayor Delia Voss
-    if titled:
-        return Speaker(s, e, said, text[titled[-1][0] : titled[-1][1]])
-    unnamed = max((end for end in newcomers or [] if end <= s), default=-1)
-    if not names or unnamed > names[-1][1]:
-        return Speaker(s, e, said, None)
-    return Speaker(s, e, said, text[names[-1][0] : names[-1][1]])
-
-
-def _place(name: str) -> bool:
-    return name.split()[-1].lower() in PLACE_WORDS or " ".join(name.split()).lower() in PLACES
-
-
-def _words(phrase: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", phrase.lower()) if len(w) > 2} - set(DETERMINERS)
-
-
-def names_in(text: str) -> list[tuple[int, int]]:
-    """Multi-word capitalised names (Hillary Clinton, the Washington Post's Bob Woodward ...), each
-    inside one sentence ("Quay Road. The" is no name; "Sen. Ted Cruz" and "Jan. 25" stay whole)."""
-    return [m.span() for s, e in sentence_bounds(text) for m in _NAME.finditer(text, s, e)]
-
-
-def for_document(text: str, found: list[Attribution]) -> list[DocAttribution]:
-    """Attributions as the document keeps them, with each source resolved to a speaker."""
-    names = names_in(text)
-    newcomers = [a.source[1] for a in found if a.source and _INDEFINITE.match(text[a.source[0] : a.source[1]])]
-    return [DocAttribution(a.content, a.cue, resolve(text, a.source, names, newcomers) if a.source else None)
-            for a in found if a.content is not None]

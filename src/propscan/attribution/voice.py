@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..doc import AnalysedDocument, Attribution, Span
+from ..doc import AnalysedDocument, Attribution, Span, Speaker
 from . import polnear
-from .link import for_document
+from .quotes import find_quotes
+from .reported import reported
+from .speakers import resolve_all
 
 QUOTED_SHARE = 0.5
 
@@ -40,7 +42,38 @@ def shifted(a: polnear.Attribution, offset: int) -> polnear.Attribution:
     return polnear.Attribution(move(a.content), move(a.cue), move(a.source))
 
 
-def add_voices(doc: AnalysedDocument, found: list[polnear.Attribution], fits: bool) -> None:
+def for_document(text: str, found: list[polnear.Attribution], reported_only: bool = True) -> list[Attribution]:
+    """Attributions as the document keeps them. By default only someone else's words or thoughts
+    (reported.py), each source resolved to the person or organisation it names (speakers.py); a
+    passage whose source is "I" or "we" outside any quotation is the author's and is left out.
+    ``reported_only=False``: every attribution the tagger found, as PolNeAR annotates them (beliefs,
+    intentions and deeds too), sources unresolved; what `evaluate --polnear` scores."""
+    if not reported_only:
+        return [Attribution(a.content, a.cue, Speaker(*a.source, text[a.source[0] : a.source[1]]) if a.source else None)
+                for a in found if a.content is not None]
+    voiced = reported(text, found, find_quotes(text))
+    with_source = [a for a in voiced if a.source]
+    found_speakers = dict(zip((a.content for a in with_source), resolve_all(text, [(a.source, a.content) for a in with_source])))
+    kept = [a for a in voiced if not (a.content in found_speakers and found_speakers[a.content].author
+                                      and not _within_other(a, voiced))]
+    out = []
+    for a in kept:
+        name = None
+        if a.source:
+            who = found_speakers[a.content]
+            outer = _within_other(a, kept) if who.author else None
+            name = found_speakers[outer.content].name if outer is not None and outer.source else who.name
+        source = Speaker(*a.source, text[a.source[0] : a.source[1]], name) if a.source else None
+        out.append(Attribution(a.content, a.cue, source))
+    return out
+
+
+def _within_other(a: polnear.Attribution, others: list[polnear.Attribution]) -> polnear.Attribution | None:
+    """The quotation a first-person source speaks inside ("I told him," she said: I is she)."""
+    return next((o for o in others if o is not a and o.content[0] <= a.source[0] and a.source[1] <= o.content[1]), None)
+
+
+def add_voices(doc: AnalysedDocument, found: list[polnear.Attribution], fits: bool, reported_only: bool = True) -> None:
     """Set doc.attributions and each span's voice, or say why not."""
     if not fits:
         doc.warnings.append("attribution needs the detector it was trained with; this model is "
@@ -49,7 +82,7 @@ def add_voices(doc: AnalysedDocument, found: list[polnear.Attribution], fits: bo
     if doc.language != "en":
         doc.warnings.append("no attributions: the text does not look like English")
         return
-    doc.attributions = for_document(doc.text, found)
+    doc.attributions = for_document(doc.text, found, reported_only)
     doc.spans = with_voice(doc.spans, doc.attributions)
 
 

@@ -81,7 +81,7 @@ def evaluate_attribution(folder: Path, model: str | Path | None = None) -> dict:
     from ..pipeline import Analyzer
 
     articles = read_split(folder)
-    analyzer = Analyzer.load(model, aids=AidOptions(partisanship=False, claims=False))
+    analyzer = Analyzer.load(model, aids=AidOptions(partisanship=False, claims=False, polnear_attributions=True))
     if analyzer.attribution is None:
         raise ModelError("no attribution model is installed (resources/attribution)")
     raws = [RawArticle(source=a.name, text=a.text, title="", kind="text") for a in articles]

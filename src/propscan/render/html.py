@@ -84,7 +84,7 @@ def article_markup(doc: AnalysedDocument) -> str:
 
 def quoted_from(speaker) -> str:
     """How a passage in quoted material is labelled, in its title and in the passage list."""
-    return f"quoted from {speaker.name}" if speaker else "quoted (speaker not found)"
+    return f"quoted from {speaker.name}" if speaker and speaker.name else "quoted (speaker not named)"
 
 
 def _piece_markup(doc: AnalysedDocument, spans, k: int, p, quote=None) -> str:

@@ -45,7 +45,7 @@ def voice_label(span) -> str:
     if span.voice is None:
         return "-"
     if span.voice == "quoted":
-        return f"quoted ({span.speaker.name})" if span.speaker else "quoted (speaker not found)"
+        return f"quoted ({span.speaker.name})" if span.speaker and span.speaker.name else "quoted (speaker not named)"
     return "author"
 
 

@@ -62,7 +62,8 @@ class SpeakerOut(BaseModel):
     start: int = Field(description="Where the source is named in `text`.")
     end: int
     text: str
-    resolved: str | None = Field(description="The name a pronoun or description (\"he\", \"the senator\") stands for; null when the source is a name, or none was found.")
+    resolved: str | None = Field(description="The person or organisation the source is: the name it gives, or the one a pronoun or title (\"he\", \"the senator\") stands for; null when it names nobody (\"officials\", \"they\").")
+    name: str | None = Field(default=None, description="What readers are shown as the speaker (the same as `resolved`); null: unnamed.")
 
 
 class SpanOut(BaseModel):

@@ -71,7 +71,7 @@
       var q = el("p"); q.appendChild(el("q", null, s.text)); item.appendChild(q);
       if (s.voice === "quoted") {
         item.appendChild(el("p", "voice", s.speaker ? "Quoted from " + s.speaker + ": the article reports it"
-                                                    : "Quoted (speaker not found): the article reports it"));
+                                                    : "Quoted (speaker not named): the article reports it"));
       }
       item.appendChild(el("p", "ex", "Example: " + t.example));
       details.appendChild(item);

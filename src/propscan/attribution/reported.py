@@ -1,0 +1,145 @@
+"""Which attributions are someone else's words or thoughts, as a reader means "quoted".
+
+The tagger follows PolNeAR, which also annotates beliefs, intentions and deeds ("is targeting 500
+elections", "has supported", "released"). A reader asks a narrower question: whose words are these?
+So a passage is shown in another's voice only when it is a quotation (quote marks, longer than a
+scare quote) or reported speech or thought after a verb of saying or thinking ("said", "told",
+"believes", "according to"). Everything else is the author's narration.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .link import MAX_CUE_GAP, SCARE_QUOTE_WORDS, overlaps
+from .polnear import Attribution
+
+# Verbs of saying and thinking, as base forms; inflections are made below. Chosen for precision:
+# verbs of doing that PolNeAR also annotates (release, support, target, back, call for) are left out.
+SAYING = """say tell state claim argue add write insist warn announce explain note ask reply respond answer suggest
+acknowledge admit deny declare vow promise predict contend assert maintain allege report tweet comment testify
+recall confirm concede complain accuse urge demand proclaim exclaim shout yell scream whisper mutter joke quip boast
+brag lament remark observe emphasize emphasise stress reiterate repeat retort caution threaten pledge swear
+assure reassure inform advise recommend propose reveal disclose imply opine posit agree disagree
+protest plead rant mock scoff sneer speculate conclude""".split()
+THINKING = """think believe feel hope fear worry expect suspect doubt wonder reckon assume presume imagine guess
+suppose""".split()
+# cues that are phrases rather than one verb ("according to", "in a statement")
+PHRASES = ("according to", "in a statement", "in an interview", "in a letter", "in an op-ed", "in a tweet",
+           "in a post", "told reporters", "quoted as")
+
+_IRREGULAR = {"say": ["said"], "tell": ["told"], "write": ["wrote", "written"], "think": ["thought"],
+              "feel": ["felt"], "swear": ["swore", "sworn"], "plead": ["pled"]}
+
+
+def _forms(verb: str) -> set[str]:
+    """A regular verb's inflections, good enough for a closed list ("argue" -> argues, argued, arguing)."""
+    stem = verb[:-1] if verb.endswith("e") else verb
+    out = {verb, verb + ("es" if verb.endswith(("s", "sh", "ch", "x")) else "s"), stem + "ing", *_IRREGULAR.get(verb, [])}
+    if verb.endswith("y") and verb[-2] not in "aeiou":
+        out |= {verb[:-1] + "ies", verb[:-1] + "ied"}
+    else:
+        out.add(verb + "d" if verb.endswith("e") else verb + "ed")
+    return out
+
+
+REPORTING_WORDS = frozenset(f for v in SAYING + THINKING for f in _forms(v))
+_WORD = re.compile(r"[a-z]+")
+
+
+def is_reporting_cue(cue: str) -> bool:
+    """A cue made with a verb of saying or thinking ("said", "told reporters", "according to",
+    "has long believed"); not a deed ("is targeting"), a noun ("warnings") or bare punctuation (":")."""
+    low = " ".join(cue.lower().replace("’", "'").split())
+    return any(p in low for p in PHRASES) or any(w in REPORTING_WORDS for w in _WORD.findall(low))
+
+
+MIN_WORDS = 4  # reported speech: "too timid to say no to her" reports nothing
+MIN_QUOTE_WORDS = 3  # a quotation: "“The View,”" after "tweeted" is a title, not what was tweeted
+QUOTE_MARKS = "\"'“”‘’«»„"
+
+
+def _outside(content: tuple[int, int], cue: tuple[int, int], source: tuple[int, int] | None) -> list[tuple[int, int]]:
+    """A content that took in its own cue and source ("ratings remain low, Bannon said," or
+    "A," she told us. "B.") is the words on either side of them."""
+    inner = [r for r in (cue, source) if r and overlaps(r, content)]
+    if not inner:
+        return [content]
+    return [(content[0], min(r[0] for r in inner)), (max(r[1] for r in inner), content[1])]
+
+
+def _word_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """A passage never starts or ends inside a word: a token run that took half a word gives it up."""
+    while start < end and start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start += 1
+    while end > start and end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end -= 1
+    while start < end and (text[start].isspace() or text[start] in ",;:.)"):  # ", turnout rose" after "According to X"
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+|already\s+|not\s+)?(\w+)\b")
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]?\s|\n")
+
+
+def is_passive(cue: str) -> bool:
+    """"was promised to", "is said", "were told": whoever is named beside it did not say it."""
+    m = _PASSIVE.search(cue.lower().replace("’", "'"))
+    return bool(m) and m.group(1) in REPORTING_WORDS and not m.group(1).endswith("ing")
+
+
+def _between(text: str, a: tuple[int, int], b: tuple[int, int]) -> str:
+    return text[min(a[1], b[1]) : max(a[0], b[0])] if not overlaps(a, b) else ""
+
+
+def _nearest_content(text: str, contents: list[tuple[int, int]], cue: tuple[int, int]) -> tuple[int, int] | None:
+    """The content a cue reports: the nearest one in its own paragraph ("According to a chef, the
+    report is made up" reports what follows, not the end of the paragraph before)."""
+    near = [c for c in contents if "\n" not in _between(text, c, cue) and not overlaps(c, cue)]
+    best = min(near, key=lambda c: _gap(c, cue), default=None)
+    return best if best is not None and _gap(best, cue) <= MAX_CUE_GAP else None
+
+
+def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, max(a[0], b[0]) - min(a[1], b[1]))
+
+
+def reported(text: str, found: list[Attribution], quotes: list[tuple[int, int]]) -> list[Attribution]:
+    """The attributions a reader would call someone else's words or thoughts, once per content.
+
+    Reported speech or thought: a cue of saying or thinking, active ("was promised" is not), with a
+    source in the same sentence; the content it reports is the nearest in its paragraph, and is
+    kept whole. Otherwise only the quotations inside a content (longer than a scare quote) are kept,
+    with no cue or source: quote marks say the words are someone's, but a cue such as "contains" or
+    "is targeting" does not say whose."""
+    long_quotes = [q for q in quotes if len(text[q[0] : q[1]].split()) > SCARE_QUOTE_WORDS]
+    contents = sorted({a.content for a in found if a.content is not None})
+    chosen: dict[tuple[int, int], Attribution] = {}
+    for a in found:
+        if a.cue is None or a.source is None:
+            continue
+        cue = text[a.cue[0] : a.cue[1]]
+        if not is_reporting_cue(cue) or is_passive(cue) or _SENTENCE_END.search(_between(text, a.source, a.cue)):
+            continue
+        content = a.content if a.content and "\n" not in _between(text, a.content, a.cue) else _nearest_content(text, contents, a.cue)
+        if content is not None and (content not in chosen or _gap(content, a.cue) < _gap(content, chosen[content].cue)):
+            chosen[content] = Attribution(content, a.cue, a.source)
+    out, taken = [], []
+    for content in contents:
+        said = chosen.get(content)
+        if said is not None:
+            pieces = [(p, said.cue, said.source) for p in _outside(content, said.cue, said.source)]
+        else:
+            pieces = [(q, None, None) for q in long_quotes if overlaps(q, content)]
+        for piece, cue, source in pieces:
+            piece = _word_edges(text, *piece)
+            words = len(text[piece[0] : piece[1]].split())
+            quoted = text[piece[0] : piece[0] + 1] in QUOTE_MARKS
+            if words < (MIN_QUOTE_WORDS if quoted else MIN_WORDS) or any(overlaps(piece, t) for t in taken):
+                continue
+            taken.append(piece)
+            out.append(Attribution(piece, cue, source))
+    return sorted(out, key=lambda a: a.content)
