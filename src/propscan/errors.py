@@ -53,3 +53,15 @@ class ModelError(PropscanError):
 
     code = "E400"
     exit_code = 3
+
+
+class StorageError(PropscanError):
+    """The history's storage refused or failed: `kind` says how (full, read_only, locked, damaged,
+    failed), so the web app can answer 507 or 503 with a code of its own instead of a bug's 500."""
+
+    code = "E500"
+    exit_code = 74  # EX_IOERR
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind

@@ -12,13 +12,13 @@ import hashlib
 import json
 import secrets
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..doc import AnalysedDocument, Claim, Span, attributions_from_dict, reading_from_dict, speaker_from_dict
 from ..ingest.sources import domain_of
+from .connections import RESERVE_BYTES, Connections
 
 # Each entry moves the schema from version i to i + 1. Append; never edit a shipped one.
 MIGRATIONS: tuple[str, ...] = (
@@ -171,36 +171,23 @@ def _like(words: str) -> str:
 
 
 class AnalysisStore:
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, *, lock_timeout: float = 10.0, reserve_bytes: int = RESERVE_BYTES):
+        """Opens the database, migrating it forward. A database that cannot be written now (a full
+        disk, read-only storage, a lock held elsewhere, damage) still opens: reads are served where
+        they can be, and `health()` and every failed write say why. `lock_timeout`: seconds a write
+        waits for another process's lock before giving up."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-        with self._transaction() as db:
-            self._migrate(db)
+        self._db = Connections(self.path, self._migrate, lock_timeout=lock_timeout, reserve_bytes=reserve_bytes)
+        self._db.open()
 
-    @contextmanager
-    def _connect(self):
-        """A short-lived connection per operation: safe from any thread, one transaction each."""
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        try:
-            db.execute("PRAGMA foreign_keys=ON")
-            db.execute("PRAGMA busy_timeout=30000")
-            yield db
-        finally:
-            db.close()
+    def close(self) -> None:
+        self._db.close()
 
-    @contextmanager
-    def _transaction(self):
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def health(self) -> dict:
+        """The store's state for /healthz: ok, full, read_only, locked, damaged or failed, and why."""
+        state, message, version = self._db.state()
+        return {"state": state, "message": message, "schema_version": version, "free_bytes": self._db.free_bytes()}
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -213,7 +200,7 @@ class AnalysisStore:
             db.execute(f"PRAGMA user_version = {i + 1}")
 
     def schema_version(self) -> int:
-        with self._connect() as db:
+        with self._db.reading() as db:
             return db.execute("PRAGMA user_version").fetchone()[0]
 
     def add(self, doc: AnalysedDocument, *, source_kind: str,
@@ -223,7 +210,8 @@ class AnalysisStore:
         key = content_key(doc)
         stored = StoredAnalysis(id=secrets.token_urlsafe(9), created_at=now_iso(), fetched_at=fetched_at,
                                 source_kind=source_kind, domain=domain_of(doc.source), doc=doc)
-        with self._transaction() as db:  # one transaction: two equal requests at once still make one row
+
+        def insert(db: sqlite3.Connection):  # one transaction: two equal requests at once still make one row
             found = db.execute("SELECT id FROM analyses WHERE content_key = ?", (key,)).fetchone()
             if found is not None:
                 db.execute("UPDATE analyses SET analysed_again_at = ? WHERE id = ?", (now_iso(), found["id"]))
@@ -249,12 +237,15 @@ class AnalysisStore:
                     [(stored.id, s.start, s.end, s.technique, s.confidence, s.voice,
                       json.dumps(s.speaker.to_dict()) if s.speaker else None) for s in doc.spans],
                 )
+            return found
+
+        found = self._db.write(insert, "store the analysis", "nothing was stored")
         if found is not None:
             return self.get(found["id"]), False
         return stored, True
 
     def get(self, analysis_id: str) -> StoredAnalysis | None:
-        with self._connect() as db:
+        with self._db.reading("read the analysis") as db:
             row = db.execute("SELECT * FROM analyses WHERE id = ?", (analysis_id,)).fetchone()
             if row is None:
                 return None
@@ -275,13 +266,14 @@ class AnalysisStore:
                               analysed_again_at=row["analysed_again_at"])
 
     def delete(self, analysis_id: str) -> bool:
-        with self._transaction() as db:
-            return db.execute("DELETE FROM analyses WHERE id = ?", (analysis_id,)).rowcount > 0
+        """Deleting works on a full disk too: the space set aside beside the database is given back for it."""
+        return self._db.write(lambda db: db.execute("DELETE FROM analyses WHERE id = ?", (analysis_id,)).rowcount > 0,
+                              "delete the analysis", "nothing was deleted", use_reserve=True)
 
     def list(self, query: Query = Query(), *, limit: int = 20, offset: int = 0) -> tuple[list[Summary], int]:
         """A page of summaries, newest first, and how many match in all."""
         where, args = query.where()
-        with self._connect() as db:
+        with self._db.reading() as db:
             total = db.execute(f"SELECT COUNT(*) FROM analyses a{where}", args).fetchone()[0]
             rows = db.execute(
                 "SELECT a.id, a.created_at, a.source, a.source_kind, a.domain, a.title, a.density,"
@@ -298,7 +290,7 @@ class AnalysisStore:
         """Spans shown (at or above each analysis's display threshold, as its result page counts them)
         per technique over every analysis the query matches: the history's corpus chart."""
         where, args = query.where()
-        with self._connect() as db:
+        with self._db.reading() as db:
             rows = db.execute(
                 "SELECT s.technique, COUNT(*) FROM spans s"
                 f" JOIN analyses a ON a.id = s.analysis_id AND s.confidence >= a.min_confidence{where}"
@@ -306,6 +298,6 @@ class AnalysisStore:
         return {r[0]: r[1] for r in rows}
 
     def domains(self) -> list[str]:
-        with self._connect() as db:
+        with self._db.reading() as db:
             return [r[0] for r in db.execute(
                 "SELECT DISTINCT domain FROM analyses WHERE domain != '' ORDER BY domain")]

@@ -48,6 +48,7 @@ def create_app(config: ServerConfig, analyzer=None) -> FastAPI:
             yield
         finally:
             app.state.queue.close()
+            app.state.store.close()  # reopened on demand if the app is started again
 
     app = PropscanApp(
         title="propscan",
@@ -59,7 +60,7 @@ def create_app(config: ServerConfig, analyzer=None) -> FastAPI:
         redoc_url=None,
     )
     app.state.config = config
-    app.state.store = AnalysisStore(config.db)
+    app.state.store = AnalysisStore(config.db, lock_timeout=config.lock_timeout)
     errors.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)

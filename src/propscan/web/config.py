@@ -41,3 +41,4 @@ class ServerConfig:
     min_confidence: float | None = None  # None: the model's display threshold
     threads: int | None = None
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
+    lock_timeout: float = 10.0  # seconds a history write waits for another process's lock (then 503)

@@ -14,13 +14,17 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
-from ..errors import ExtractionError, FetchError, PropscanError, TooLargeError
-from .templating import not_found_page
+from ..errors import ExtractionError, FetchError, PropscanError, StorageError, TooLargeError
+from .templating import not_found_page, page
 
 log = logging.getLogger("propscan.web")
 
 BODY_UNREADABLE = "There was an error parsing the body"
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+# A full disk is 507 Insufficient Storage; the rest are the service being unable to write (or read) now.
+STORAGE_CODES = {"full": (507, "storage_full"), "read_only": (503, "storage_read_only"),
+                 "locked": (503, "storage_locked"), "damaged": (503, "storage_damaged"),
+                 "failed": (503, "storage_failed")}
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type", 422: "invalid_request"}
 
@@ -41,6 +45,8 @@ def json_error(status: int, code: str, message: str, headers: dict | None = None
 
 def classify(exc: PropscanError) -> tuple[int, str]:
     """Status and code for a propscan error (most specific class first)."""
+    if isinstance(exc, StorageError):
+        return STORAGE_CODES[exc.kind]
     if isinstance(exc, TooLargeError):
         return 413, "too_large"
     if isinstance(exc, ExtractionError):
@@ -83,6 +89,9 @@ def install(app) -> None:
     @app.exception_handler(PropscanError)
     async def _propscan(request: Request, exc: PropscanError):
         status, code = classify(exc)
+        if isinstance(exc, StorageError) and not request.url.path.startswith(("/api/", "/healthz")):
+            return page(request, "message.html", status, heading="The history cannot be used now",
+                        message=exc.one_line(web=True))
         return json_error(status, code, exc.one_line(web=True))
 
     @app.exception_handler(RequestValidationError)

@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from .. import techniques
-from ..errors import InputError, PropscanError
+from ..errors import InputError, PropscanError, StorageError
 from ..render.formats import to_json
 from ..render.html import chart_markup, render_report, report_body, source_markup, summary_markup
 from ..store.sqlite import PARTISAN_FILTERS, Query
@@ -129,7 +129,11 @@ async def delete(request: Request, analysis_id: str):
         return page(request, "confirm_delete.html", exc.status, a=found, error=exc.message)
     if _field(form, "confirm") != "yes":
         return page(request, "confirm_delete.html", a=found)
-    if not await run_in_threadpool(request.app.state.store.delete, analysis_id):
+    try:
+        deleted = await run_in_threadpool(request.app.state.store.delete, analysis_id)
+    except StorageError as exc:
+        return page(request, "confirm_delete.html", classify(exc)[0], a=found, error=exc.one_line(web=True))
+    if not deleted:
         return not_found_page(request)
     return RedirectResponse("/history?deleted=1", status_code=303)
 
