@@ -43,8 +43,19 @@ ERROR_TEXT = {
     404: "No such analysis (`not_found`)",
     413: "Body or article text over the limit (`body_too_large`, `too_large`)",
     422: "Invalid query parameter (`invalid_request`)",
-    503: "The model cannot be used (`model_unavailable`)",
+    503: "The model cannot be used (`model_unavailable`), or the history's storage cannot be written: read-only "
+         "(`storage_read_only`), locked by another process (`storage_locked`), damaged (`storage_damaged`) or "
+         "failing (`storage_failed`). The message says what failed; nothing was stored",
+    507: "The disk holding the history is full (`storage_full`); nothing was stored",
 }
+STORAGE_WRITE = ("The history's storage cannot be written: read-only (`storage_read_only`), locked by another "
+                 "process (`storage_locked`), damaged (`storage_damaged`) or failing (`storage_failed`). The "
+                 "message says what failed; nothing was deleted")
+STORAGE_FULL_DELETE = ("The disk holding the history is full and the space set aside for deleting is used up "
+                       "(`storage_full`); nothing was deleted")
+STORAGE_READ = ("The history cannot be read now: its database is damaged (`storage_damaged`), locked by another "
+                "process (`storage_locked`), or its storage failed (`storage_failed`, `storage_read_only`)")
+STORAGE_READ_FULL = "The history cannot be opened: the disk holding it is full (`storage_full`)"
 
 
 UNUSABLE = ("Invalid request, or an article that cannot be analysed (`invalid_request`, `unknown_field`, "
@@ -163,11 +174,21 @@ class TechniqueOut(Explanation):
     name: TechniqueName
 
 
+class StoreHealth(BaseModel):
+    state: Literal["ok", "full", "read_only", "locked", "damaged", "failed"] = Field(
+        description="What the history's storage is doing now: found by reading and by taking the write lock without "
+                    "waiting, or the last write's failure where no write has succeeded since.")
+    message: str = Field(description="What failed, in one line; empty when `ok`.")
+    free_bytes: int | None = Field(description="Free space on the disk holding the database; null if unknown.")
+
+
 class Health(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "degraded"] = Field(description="degraded: the server answers, but the history cannot be "
+                                                          "written (or read): `store` says why.")
     model_version: str
-    schema_version: int
+    schema_version: int | None = Field(description="The database's schema version; null when it cannot be read.")
     queue: int
+    store: StoreHealth
 
 
 def _exactly_one_schema(schema: dict) -> None:
@@ -235,7 +256,7 @@ CREATED = {
                         200: {"model": Analysis, "description": "With `store=false`: analysed, not stored (`id` is "
                               "null). Otherwise: the same text was already analysed by this model; that analysis "
                               "is returned, marked `analysed_again_at`"},
-                        **errors(401, 403, 413, 422, 503, e422=UNUSABLE)})
+                        **errors(401, 403, 413, 422, 503, 507, e422=UNUSABLE)})
 async def create_analysis(request: Request, response: Response, body: AnalysisRequest,
                           store: Annotated[bool, Query(description="false: analyse without storing")] = True):
     require_key(request)
@@ -249,14 +270,16 @@ async def create_analysis(request: Request, response: Response, body: AnalysisRe
 
 
 @router.get("/api/v1/analyses/{analysis_id}", tags=["analyses"], operation_id="get_analysis",
-            summary="One stored analysis", responses={200: {"model": Analysis}, **errors(404)})
+            summary="One stored analysis",
+            responses={200: {"model": Analysis}, **errors(404, 503, 507, e503=STORAGE_READ, e507=STORAGE_READ_FULL)})
 def get_analysis(request: Request, analysis_id: str):
     return stored_or_404(request, analysis_id).to_dict()
 
 
 @router.delete("/api/v1/analyses/{analysis_id}", status_code=204, tags=["analyses"], operation_id="delete_analysis",
                summary="Delete a stored analysis",
-               responses={204: {"description": "Deleted"}, **errors(401, 403, 404, 413)})
+               responses={204: {"description": "Deleted (on a full disk too, while the space set aside for it lasts)"},
+                          **errors(401, 403, 404, 413, 503, 507, e503=STORAGE_WRITE, e507=STORAGE_FULL_DELETE)})
 def delete_analysis(request: Request, analysis_id: str):
     require_key(request)
     if not request.app.state.store.delete(analysis_id):
@@ -266,7 +289,8 @@ def delete_analysis(request: Request, analysis_id: str):
 
 @router.get("/api/v1/analyses", tags=["analyses"], operation_id="list_analyses",
             summary="Stored analyses, newest first (summaries without the text)",
-            responses={200: {"model": AnalysisPage}, **errors(422)})
+            responses={200: {"model": AnalysisPage},
+                       **errors(422, 503, 507, e503=STORAGE_READ, e507=STORAGE_READ_FULL)})
 def list_analyses(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -289,8 +313,12 @@ def list_techniques():
     return [t.to_dict() for t in techniques.TECHNIQUES]
 
 
-@router.get("/healthz", tags=["reference"], operation_id="healthz", summary="Liveness, model version and queue length",
+@router.get("/healthz", tags=["reference"], operation_id="healthz",
+            summary="Liveness, model version, queue length and the history's storage state",
             responses={200: {"model": Health}, **errors()})
 def healthz(request: Request):
-    return {"status": "ok", "model_version": request.app.state.analyzer.model_version,
-            "schema_version": request.app.state.store.schema_version(), "queue": request.app.state.queue.pending}
+    """Answers 200 whenever the server does: a full or read-only disk is `degraded`, not down."""
+    store = request.app.state.store.health()
+    return {"status": "ok" if store["state"] == "ok" else "degraded",
+            "model_version": request.app.state.analyzer.model_version, "schema_version": store.pop("schema_version"),
+            "queue": request.app.state.queue.pending, "store": store}
