@@ -102,3 +102,16 @@ def mixed_inputs(root: Path) -> dict[str, Path]:
     paths["truncated_warc"] = root / "cut.warc.gz"
     paths["truncated_warc"].write_bytes(warc_bytes()[:700])
     return paths
+
+
+def feed_with_a_duplicate(path: Path) -> Path:
+    """A JSONL feed whose later lines depend on earlier ones: a bad line, an id reused for other
+    content (an error only because the first j1 came before) and a copy of a2's text (skipped).
+    With --chunk-size 2 chunk 0 holds a0 and j1, and the duplicate error sits in chunk 2."""
+    lines = [json.dumps({"id": "a0", "text": article(0)}), json.dumps({"id": "j1", "text": article(1)}),
+             json.dumps({"id": "a2", "text": article(2)}), "{not json",
+             json.dumps({"id": "j1", "text": "Different text under the same id."}),
+             json.dumps({"id": "a5", "text": article(5)}), json.dumps({"id": "copy-of-a2", "text": article(2)}),
+             json.dumps({"id": "a7", "text": article(7)})]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

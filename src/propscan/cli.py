@@ -482,7 +482,7 @@ class GroupBy(str, Enum):
 
 @app.command()
 def batch(
-    inputs: Annotated[list[str], typer.Argument(help="Folders of .txt/.html (recursive), .jsonl(.gz), .csv, .parquet, .warc(.gz) files.", show_default=False)],
+    inputs: Annotated[Optional[list[str]], typer.Argument(help="Folders of .txt/.html (recursive), .jsonl(.gz), .csv, .parquet, .warc(.gz) files.", show_default=False)] = None,
     out: Annotated[Optional[str], typer.Option("--out", "-o", help="Output folder (or pyarrow/fsspec URI) for the documents/, spans/ and errors/ Parquet tables.")] = None,
     sqlite: Annotated[Optional[Path], typer.Option("--sqlite", help="Also (or, without --out, only) write the tables to this SQLite file.")] = None,
     engine: Annotated[Engine, typer.Option("--engine", help="local: worker processes on this machine; ray: a Ray cluster.")] = Engine.local,
@@ -498,19 +498,29 @@ def batch(
     model: Annotated[Optional[str], typer.Option("--model", help=MODEL_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     spans_only: Annotated[bool, typer.Option("--spans-only", help="Technique spans only: no partisanship, claims or attribution (their columns stay empty; 10-20% faster).")] = False,
+    verify: Annotated[bool, typer.Option("--verify", help="Check the finished --out (every part against its chunk's entry) and/or --sqlite without analysing; exit 1 when damaged.")] = False,
 ) -> None:
     """Analyse a corpus into Parquet (and/or SQLite) tables, resumably.
 
     Work is committed in chunks; run the same command again after a crash and it continues
     where it stopped (documents already done, by id or content, are skipped). Bad documents
-    go to the errors table and the run goes on. Exit status: 0 done (see the summary for
-    failed documents), 2 an input path is missing or the output cannot be written, 3 model unusable.
+    go to the errors table and the run goes on. A damaged part of the output is reported by name
+    and its documents analysed again. Exit status: 0 done (see the summary for failed documents),
+    1 --verify found damage, 2 an input path is missing or the output cannot be written, 3 model unusable.
     """
     from .batch.readers import FieldMap
     from .batch.run import run_batch
 
     if out is None and sqlite is None:
         raise InputError("give --out DIR (Parquet) and/or --sqlite FILE")
+    if verify:
+        from .batch.verify import verify_parquet, verify_sqlite
+
+        whole = [verify_parquet(out, typer.echo)] if out is not None else []
+        whole += [verify_sqlite(sqlite, typer.echo)] if sqlite is not None else []
+        raise typer.Exit(0 if all(whole) else 1)
+    if not inputs:
+        raise InputError("give the INPUTS to analyse (or --verify to check an output)")
     fields = FieldMap(id=id_field, text=text_field, html=html_field, url=url_field, source=source_field, date=date_field)
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -531,7 +541,9 @@ def batch(
 
         summary = run_batch(inputs, out=out, sqlite=sqlite, engine=engine.value, workers=workers or default_workers(), address=address,
                             fields=fields, chunk_size=chunk_size, model=model,
-                            progress=progress if show else None, spans_only=spans_only)
+                            progress=progress if show else None, spans_only=spans_only,
+                            report=lambda message: console.print(f"propscan: warning: {message}", markup=False,
+                                                                 highlight=False, soft_wrap=True))
     for path in summary.missing_inputs:
         _err(f"error: {path}: no such file or folder")
     _err(f"done: {summary.done} documents ({summary.spans} spans), {summary.skipped} skipped, {summary.failed} failed, "

@@ -1,20 +1,21 @@
 """`propscan batch`: units → records → results (local or Ray) → committed chunks of tables.
 
-The driver makes every keep/skip/duplicate decision in input order, from the ids and content
-hashes of what is already done, so both engines write the same tables and a resumed run
-writes exactly what an uninterrupted one would have.
+The driver makes every keep/skip/duplicate decision in input order, from the start, exactly as an
+uninterrupted run would; a record whose row every output already holds is then left out. So both
+engines write the same tables, and a resumed run (even one that must redo a damaged chunk from the
+middle) ends with exactly the rows of an uninterrupted one.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .engines import local_results, ray_results
 from .readers import FieldMap, read_unit, units
-from .tables import Done, Outputs
+from .tables import Outputs
 
 
 @dataclass
@@ -32,18 +33,18 @@ class Summary:
 
 
 class Decider:
-    """First occurrence wins: an id or content already done (or seen earlier in this run) is
-    skipped when it is the same content, and an error when one id names different content."""
+    """First occurrence wins: an id or content seen earlier in the input is skipped when it is the
+    same content, and an error when one id names different content."""
 
-    def __init__(self, done: Done):
-        self.hash_of_id: dict[str, str | None] = {i: None for i in done.ids}
-        self.hashes = set(done.hashes)
+    def __init__(self):
+        self.hash_of_id: dict[str, str] = {}
+        self.hashes: set[str] = set()
 
     def decide(self, rid: str, h: str) -> str:
         """'new', 'skip' or 'duplicate'; remembers what it has seen. `h` is '' for unreadable records."""
         if rid in self.hash_of_id:
             known = self.hash_of_id[rid]
-            return "skip" if known is None or known == h or not h else "duplicate"
+            return "skip" if known == h or not h else "duplicate"
         if h and h in self.hashes:
             self.hash_of_id[rid] = h
             return "skip"
@@ -53,21 +54,26 @@ class Decider:
         return "new"
 
 
-def _decided(item: dict, decider: Decider) -> dict | None:
-    """The item as it should be written, or None when it is skipped (already done / same content)."""
+def _decided(item: dict, decider: Decider, outputs: Outputs) -> dict | None:
+    """The item as it should be written, or None when it is skipped (same content, or already written)."""
     verdict = decider.decide(item["id"], item.get("hash", ""))
-    if verdict == "skip" or item["kind"] == "skipped":
+    if verdict == "skip":
         return None
     if verdict == "duplicate":
-        return {**item, "kind": "failure", "reason": f"duplicate id {item['id']!r} with different content"}
+        item = {**item, "kind": "failure", "reason": f"duplicate id {item['id']!r} with different content"}
+    if item["kind"] == "failure":
+        return None if outputs.hold_error(item["id"], item["input"]) else item
+    if item["kind"] == "skipped" or outputs.hold_document(item["id"], item["hash"]):
+        return None  # (a remote worker skips only what every output holds)
     return item
 
 
-def _pending_local(unit_list: list[dict], fields: FieldMap, decider: Decider, summary: Summary) -> Iterator[dict]:
+def _pending_local(unit_list: list[dict], fields: FieldMap, decider: Decider, outputs: Outputs,
+                   summary: Summary) -> Iterator[dict]:
     """Local engine: decide before analysing, so skipped documents cost nothing."""
     for unit in unit_list:
         for item in read_unit(unit, fields):
-            kept = _decided(item, decider)
+            kept = _decided(item, decider, outputs)
             if kept is None:
                 summary.skipped += 1
             else:
@@ -76,12 +82,13 @@ def _pending_local(unit_list: list[dict], fields: FieldMap, decider: Decider, su
 
 def run_batch(inputs: list[str], *, out: str | None, sqlite: Path | None, engine: str = "local", workers: int = 1,
               address: str | None = None, fields: FieldMap = FieldMap(), chunk_size: int = 256,
-              model: str | None = None, progress=None, spans_only: bool = False) -> Summary:
+              model: str | None = None, progress=None, spans_only: bool = False,
+              report: Callable[[str], None] = lambda message: None) -> Summary:
     """``spans_only``: the technique spans alone, without partisanship, claims or attribution (their
-    columns stay empty and their tables get no rows)."""
-    outputs = Outputs(out, sqlite)
-    done = outputs.prepare()
-    decider = Decider(done)
+    columns stay empty and their tables get no rows). ``report`` hears of damaged output repaired."""
+    outputs = Outputs(out, sqlite, report)
+    outputs.prepare()
+    decider = Decider()
     summary = Summary()
     unit_list = list(units(inputs))
     summary.missing_inputs = [u["path"] for u in unit_list if u["format"] == "missing"]
@@ -96,14 +103,14 @@ def run_batch(inputs: list[str], *, out: str | None, sqlite: Path | None, engine
 
     if engine == "ray":
         results = ray_results(unit_list, fields=fields, workers=workers, model=model, address=address,
-                              done={"ids": sorted(done.ids), "hashes": sorted(done.hashes)}, spans_only=spans_only)
+                              done=outputs.held_everywhere(), spans_only=spans_only)
     else:
-        results = local_results(_pending_local(unit_list, fields, decider, summary), workers=workers, model=model,
+        results = local_results(_pending_local(unit_list, fields, decider, outputs, summary), workers=workers, model=model,
                                 spans_only=spans_only)
     try:
         for res in results:
             if engine == "ray":  # decided here, in input order, exactly as the local engine does up front
-                res = _decided(res, decider)
+                res = _decided(res, decider, outputs)
                 if res is None:
                     summary.skipped += 1
                     continue

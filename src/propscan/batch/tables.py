@@ -1,16 +1,17 @@
 """Write batch results as Parquet part files (and optionally SQLite), chunk by chunk, so a
-run can be killed at any moment and resumed without losing or repeating a document.
+run can be killed at any moment, or lose power, and be resumed without losing or repeating a document.
 
-A chunk is committed when its `documents/part-NNNNN.parquet` appears: every part is written
-to a dot-named temporary file (which Parquet readers ignore) and renamed into place, spans and
-errors first, documents last. On resume, parts of uncommitted chunks and temporary files are
-deleted, and the ids and content hashes of committed documents (and errors) are "done".
+A chunk's parts (`TABLE/part-NNNNN.parquet`) are written first, then its entry
+(`_chunks/chunk-NNNNN.json`, see ledger.py), whose arrival commits the chunk. On a local disk each
+file goes to a dot-named temporary file, is fsynced, renamed into place and its folder fsynced;
+object stores put each object whole. On resume every part is checked against its entry: a damaged
+chunk is reported, removed and analysed again, and leftovers of an uncommitted chunk are deleted.
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,14 +20,13 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from ..errors import PropscanError
+from . import sqlite_health
+from .durable import sync_folder, write_durably
+from .ledger import ENTRIES, FORMAT, MARKER, TABLES, check_output, entry_bytes, entry_name, part_name, part_record
 from .records import ATTRIBUTION_COLUMNS, CLAIM_COLUMNS, COUNT_COLUMNS, DOCUMENT_COLUMNS, ERROR_COLUMNS, SPAN_COLUMNS
 
-TABLES = ("documents", "spans", "claims", "attributions", "errors")
-PART = re.compile(r"^part-(\d{5,})\.parquet$")
-
-
-def part_name(chunk: int) -> str:
-    return f"part-{chunk:05d}.parquet"
+Report = Callable[[str], None]
+__all__ = ["TABLES", "part_name", "Committed", "OutputError", "Outputs", "ParquetParts", "SqliteTables"]
 
 
 class OutputError(PropscanError):
@@ -57,10 +57,31 @@ assert SCHEMAS["claims"].names == CLAIM_COLUMNS and SCHEMAS["attributions"].name
 
 
 @dataclass
-class Done:
-    ids: set[str] = field(default_factory=set)
+class Committed:
+    """What one output already holds: documents by id (and content), error rows by (id, input)."""
+
+    documents: dict[str, str] = field(default_factory=dict)  # id -> content hash
     hashes: set[str] = field(default_factory=set)
-    next_chunk: int = 0
+    errors: set[tuple[str, str]] = field(default_factory=set)
+
+    def has_document(self, doc_id: str, content_hash: str) -> bool:
+        return doc_id in self.documents or content_hash in self.hashes
+
+    def has_error(self, error_id: str, input: str) -> bool:
+        return (error_id, input) in self.errors
+
+    def missing(self, rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
+        """The rows this output does not hold yet (a document's spans, claims... go with it)."""
+        docs = [d for d in rows["documents"] if not self.has_document(d["id"], d["content_hash"])]
+        ids = {d["id"] for d in docs}
+        kept = {t: [r for r in rows.get(t, []) if r["doc_id"] in ids] for t in ("spans", "claims", "attributions")}
+        return {"documents": docs, **kept, "errors": [e for e in rows["errors"] if not self.has_error(e["id"], e["input"])]}
+
+    def add(self, rows: dict[str, list[dict]]) -> None:
+        for d in rows["documents"]:
+            self.documents[d["id"]] = d["content_hash"]
+            self.hashes.add(d["content_hash"])
+        self.errors.update((e["id"], e["input"]) for e in rows["errors"])
 
 
 def filesystem(out: str) -> tuple[pafs.FileSystem, str]:
@@ -73,18 +94,43 @@ def filesystem(out: str) -> tuple[pafs.FileSystem, str]:
     return pafs.LocalFileSystem(), str(Path(out).absolute())
 
 
+def _quiet(message: str) -> None:
+    pass
+
+
 class ParquetParts:
     def __init__(self, out: str):
         self.out = out
         self.fs, self.root = filesystem(out)
+        self.local = isinstance(self.fs, pafs.LocalFileSystem)  # object stores put whole objects; no fsync there
+        self.next_chunk = 0
 
     def _path(self, table: str, name: str) -> str:
         return f"{self.root}/{table}/{name}"
 
-    def prepare(self) -> Done:
-        """Create the folders, check they are writable, drop leftovers of an interrupted chunk."""
+    def _put(self, path: str, data: bytes) -> None:
+        if self.local:
+            write_durably(path, data)
+        else:
+            with self.fs.open_output_stream(path) as f:
+                f.write(data)
+
+    def _sync(self, *folders: str) -> None:
+        if self.local:
+            for folder in folders:
+                sync_folder(f"{self.root}/{folder}")
+
+    def _delete(self, path: str) -> None:
         try:
-            for t in TABLES:
+            self.fs.delete_file(path)
+        except FileNotFoundError:
+            pass
+
+    def prepare(self, report: Report = _quiet) -> Committed:
+        """Create the folders, check they are writable, check every committed chunk against its
+        entry (removing damaged ones, which are then analysed again) and drop leftovers."""
+        try:
+            for t in (*TABLES, ENTRIES):
                 self.fs.create_dir(f"{self.root}/{t}", recursive=True)
             probe = self._path("documents", ".write-check")
             with self.fs.open_output_stream(probe) as f:
@@ -92,47 +138,73 @@ class ParquetParts:
             self.fs.delete_file(probe)
         except OSError as exc:
             raise OutputError(f"cannot write to {self.out}: {exc}") from None
-        listing = {t: self.fs.get_file_info(pafs.FileSelector(f"{self.root}/{t}")) for t in TABLES}
-        committed = {int(m.group(1)) for info in listing["documents"]
-                     if info.type == pafs.FileType.File and (m := PART.match(info.base_name))}
-        errors = set()
-        for t, infos in listing.items():
-            for info in infos:
-                m = PART.match(info.base_name)
-                if info.base_name.startswith(".part-") or (m and int(m.group(1)) not in committed):
-                    self.fs.delete_file(info.path)
-                elif m and t == "errors" and info.type == pafs.FileType.File:
-                    errors.add(int(m.group(1)))
-        done = Done(next_chunk=max(committed) + 1 if committed else 0)
-        for n in sorted(committed):
-            docs = pq.read_table(self._path("documents", part_name(n)), columns=["id", "content_hash"],
-                                 filesystem=self.fs)
-            done.ids.update(docs.column("id").to_pylist())
-            done.hashes.update(docs.column("content_hash").to_pylist())
-            if n in errors:
-                errs = pq.read_table(self._path("errors", part_name(n)), columns=["id"], filesystem=self.fs)
-                done.ids.update(errs.column("id").to_pylist())
-        return done
+        try:
+            return self._repair(report)
+        except OSError as exc:
+            raise OutputError(f"cannot check or repair {self.out}: {exc}") from None
+
+    def _repair(self, report: Report) -> Committed:
+        check = check_output(self.fs, self.root, deep=self.local)
+        for path in check.leftovers:
+            if not check.legacy and "/documents/part-" in path:
+                report(f"{path}: not committed (no entry): removed, its documents are analysed again")
+            self._delete(path)
+        for chunk in check.damaged:
+            for problem in chunk.problems:
+                report(f"{self.out}/{problem}: chunk {chunk.chunk} is removed and its documents analysed again")
+            self._delete(f"{self.root}/{ENTRIES}/{entry_name(chunk.chunk)}")  # uncommitted first
+            self._sync(ENTRIES)
+            for t in TABLES:
+                self._delete(self._path(t, part_name(chunk.chunk)))
+        adopted = [c for c in check.intact if not c.has_entry]
+        for chunk in adopted:
+            self._put(f"{self.root}/{ENTRIES}/{entry_name(chunk.chunk)}", entry_bytes(chunk.chunk, chunk.parts))
+        if adopted:
+            self._sync(ENTRIES)
+            report(f"{self.out}: written by an older propscan: {len(adopted)} chunks read in full, found whole "
+                   "and given entries")
+        if check.legacy:
+            self._put(f"{self.root}/{MARKER}", f'{{"format": {FORMAT}}}\n'.encode())
+            self._sync(".")
+        committed = Committed()
+        for chunk in check.intact:
+            name = part_name(chunk.chunk)
+            docs = pq.read_table(self._path("documents", name), columns=["id", "content_hash"], filesystem=self.fs)
+            for doc_id, h in zip(docs.column("id").to_pylist(), docs.column("content_hash").to_pylist()):
+                committed.documents[doc_id] = h
+                committed.hashes.add(h)
+            if chunk.rows("errors"):
+                errs = pq.read_table(self._path("errors", name), columns=["id", "input"], filesystem=self.fs)
+                committed.errors.update(zip(errs.column("id").to_pylist(), errs.column("input").to_pylist()))
+        self.next_chunk = max(check.chunks, default=-1) + 1
+        return committed
 
     def write_chunk(self, number: int, rows: dict[str, list[dict]]) -> None:
+        """Parts first (spans... documents), then the entry that commits them."""
         name = part_name(number)
-        written = []
+        written, parts = [], []
         try:
-            for t in ("spans", "claims", "attributions", "errors", "documents"):  # documents last: its arrival commits the chunk
+            for t in ("spans", "claims", "attributions", "errors", "documents"):
                 if not rows.get(t) and t != "documents":
                     continue
-                tmp = self._path(t, f".{name}.tmp")
-                written.append(tmp)
-                pq.write_table(pa.Table.from_pylist(rows.get(t, []), schema=SCHEMAS[t]), tmp, filesystem=self.fs)
-                self.fs.move(tmp, self._path(t, name))
-                written[-1] = self._path(t, name)
+                sink = pa.BufferOutputStream()
+                pq.write_table(pa.Table.from_pylist(rows.get(t, []), schema=SCHEMAS[t]), sink)
+                data = sink.getvalue().to_pybytes()
+                written.append(self._path(t, name))
+                self._put(written[-1], data)
+                parts.append(part_record(t, name, data, len(rows.get(t, []))))
+            self._sync(*{p.table for p in parts})
+            written.append(f"{self.root}/{ENTRIES}/{entry_name(number)}")
+            self._put(written[-1], entry_bytes(number, parts))
+            self._sync(ENTRIES)
         except OSError as exc:
-            for path in written:  # undo this chunk entirely: it will be redone on resume
+            for path in reversed(written):  # the entry first: undo this chunk entirely, it is redone on resume
                 try:
-                    self.fs.delete_file(path)
+                    self._delete(path)
                 except OSError:
                     pass
             raise OutputError(f"cannot write chunk {number} to {self.out}: {exc}") from None
+        self.next_chunk = max(self.next_chunk, number + 1)
 
 
 SQLITE_SCHEMA = (
@@ -154,23 +226,54 @@ SQLITE_SCHEMA = (
 
 
 class SqliteTables:
-    """The same three tables in SQLite; each chunk is one transaction, and re-writing a document
+    """The same tables in SQLite; each chunk is one transaction, and re-writing a document
     replaces it, so a chunk repeated after a crash leaves no duplicates."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, report: Report = _quiet):
         self.path = Path(path)
         try:
+            if self.path.is_file() and self.path.stat().st_size:
+                if not sqlite_health.is_sqlite(self.path):
+                    raise OutputError(f"cannot write SQLite file {self.path}: it is not a SQLite database")
+                problem = sqlite_health.damage(self.path)
+                if problem is not None:
+                    aside = sqlite_health.move_aside(self.path)
+                    report(f"{self.path}: damaged ({problem}): moved to {aside.name}; its documents are analysed again")
             self.db = sqlite3.connect(self.path, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")  # a committed chunk survives a power loss
             for statement in SQLITE_SCHEMA:
                 self.db.execute(statement)
-        except sqlite3.Error as exc:
+            self._drop_incomplete(report)
+        except (sqlite3.Error, OSError) as exc:
             raise OutputError(f"cannot write SQLite file {self.path}: {exc}") from None
 
-    def done(self) -> Done:
-        ids = {r[0] for r in self.db.execute("SELECT id FROM documents UNION SELECT id FROM errors")}
-        hashes = {r[0] for r in self.db.execute("SELECT content_hash FROM documents")}
-        return Done(ids=ids, hashes=hashes)
+    def _drop_incomplete(self, report: Report) -> None:
+        """Documents that lost spans or claims, and rows that lost their document, are removed,
+        so the documents are analysed again."""
+        lost = sqlite_health.documents_with_lost_rows(self.db)
+        orphans = sqlite_health.rows_without_a_document(self.db)
+        if not lost and not orphans:
+            return
+        if lost:
+            report(f"{self.path}: {len(lost)} documents lost spans or claims rows ({sqlite_health.shown(lost)}): "
+                   "removed, they are analysed again")
+        if orphans:
+            report(f"{self.path}: " + ", ".join(f"{n} {t}" for t, n in orphans.items())
+                   + " rows without their document: removed")
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in lost])
+        for t in sqlite_health.ROWS_OF_DOCUMENTS:
+            self.db.execute(f"DELETE FROM {t} WHERE doc_id NOT IN (SELECT id FROM documents)")
+        self.db.execute("COMMIT")
+
+    def committed(self) -> Committed:
+        held = Committed()
+        for doc_id, h in self.db.execute("SELECT id, content_hash FROM documents"):
+            held.documents[doc_id] = h
+            held.hashes.add(h)
+        held.errors.update(self.db.execute("SELECT id, input FROM errors"))
+        return held
 
     def write_chunk(self, rows: dict[str, list[dict]]) -> None:
         cols = SCHEMAS["documents"].names
@@ -201,26 +304,49 @@ class SqliteTables:
 
 
 class Outputs:
-    """Parquet parts, SQLite, or both; SQLite is written before the Parquet commit."""
+    """Parquet parts, SQLite, or both. Each holds its own set of committed rows and is given only
+    the rows it lacks, so one repaired output is refilled without duplicating the other.
+    SQLite is written before the Parquet commit."""
 
-    def __init__(self, out: str | None, sqlite: Path | None):
+    def __init__(self, out: str | None, sqlite: Path | None, report: Report = _quiet):
         self.parquet = ParquetParts(out) if out else None
-        self.sqlite = SqliteTables(sqlite) if sqlite else None
+        self.sqlite = SqliteTables(sqlite, report) if sqlite else None
+        self.report = report
+        self.held: list[Committed] = []
 
-    def prepare(self) -> Done:
+    def prepare(self) -> None:
         if self.parquet is not None:
-            done = self.parquet.prepare()
-        else:
-            done = self.sqlite.done()
-        self.next_chunk = done.next_chunk
-        return done
+            self.parquet_held = self.parquet.prepare(self.report)
+            self.held.append(self.parquet_held)
+        if self.sqlite is not None:
+            self.sqlite_held = self.sqlite.committed()
+            self.held.append(self.sqlite_held)
+
+    def hold_document(self, doc_id: str, content_hash: str) -> bool:
+        """Every output already holds this document (by id, or by identical content)."""
+        return all(h.has_document(doc_id, content_hash) for h in self.held)
+
+    def hold_error(self, error_id: str, input: str) -> bool:
+        return all(h.has_error(error_id, input) for h in self.held)
+
+    def held_everywhere(self) -> dict[str, list[str]]:
+        """Ids and hashes every output holds: what remote workers may skip without asking."""
+        ids = set.intersection(*(set(h.documents) for h in self.held))
+        hashes = set.intersection(*(h.hashes for h in self.held))
+        return {"ids": sorted(ids), "hashes": sorted(hashes)}
 
     def write_chunk(self, rows: dict[str, list[dict]]) -> None:
         if self.sqlite is not None:
-            self.sqlite.write_chunk(rows)
+            self._write(self.sqlite_held, rows, self.sqlite.write_chunk)
         if self.parquet is not None:
-            self.parquet.write_chunk(self.next_chunk, rows)
-        self.next_chunk += 1
+            self._write(self.parquet_held, rows, lambda r: self.parquet.write_chunk(self.parquet.next_chunk, r))
+
+    @staticmethod
+    def _write(held: Committed, rows: dict[str, list[dict]], write) -> None:
+        missing = held.missing(rows)
+        if missing["documents"] or missing["errors"]:
+            write(missing)
+            held.add(missing)
 
     def close(self) -> None:
         if self.sqlite is not None:
