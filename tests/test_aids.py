@@ -124,7 +124,7 @@ def test_partisan_article_reads_as_hyperpartisan_and_neutral_one_does_not(analyz
 
 
 def test_claims_are_whole_sentences_with_offsets_into_the_text(analyzer, example_text):
-    from propscan.segment import sentence_bounds
+    from propscan.sentences import sentence_bounds
 
     doc = analyse(analyzer, example_text)
     sentences = set(sentence_bounds(example_text))

@@ -127,11 +127,13 @@ def _every_sentence_a_claim() -> ClaimsModel:
     return ClaimsModel(TextModel({}, 0.0), DenseModel(np.zeros(2), np.ones(2), np.zeros(2), 0.0), 1.0, Platt(), 0.0)
 
 
-def test_the_headline_is_never_a_claim_and_claims_are_whole_sentences():
+def test_claims_are_whole_sentences_never_the_headline_a_caption_or_a_dateline():
     bounds = sentence_bounds(WIRE_STORY)
     evidence = Evidence(WIRE_STORY, bounds, np.zeros((len(bounds), 2)), np.zeros(2))
     claims, _ = _every_sentence_a_claim().find(evidence)
     texts = [WIRE_STORY[c.start : c.end] for c in claims]
     assert "Senate Republicans Move To Block Judges Over Travel Order" not in texts
-    assert "The newly elected Sen. Ted Cruz of Texas" in " ".join(texts)
-    assert all((c.start, c.end) in bounds for c in claims)
+    assert not any(t.startswith(("President Donald Trump speaks", "(AP Photo", "By Jane", "WASHINGTON")) for t in texts)
+    assert texts[0].startswith("Senate Republicans on Wednesday moved") and texts[0].endswith("for a month.")
+    assert any(t.startswith("The newly elected Sen. Ted Cruz of Texas") for t in texts)
+    assert all((c.start, c.end) in bounds for c in claims[1:])

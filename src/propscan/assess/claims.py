@@ -3,7 +3,8 @@
 Each sentence (propscan.sentences) is scored by two logistic regressions, on its words and on
 its pooled encoder states, averaged in log-odds and calibrated. Sentences above a threshold tuned
 for F1 are listed as claims, with offsets into the analysed text. The headline is never one: it
-sums the article up, and the article's own sentences state its claims.
+sums the article up, and the article's own sentences state its claims; nor is page furniture (a
+photo caption, a byline), and a lead is listed without its dateline (see clutter).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 from ..doc import Claim
 from ..sentences import headline
+from .clutter import shown_passage
 from .evidence import Evidence
 from .features import word_count
 from .linear import DenseModel, Platt, TextModel
@@ -41,13 +43,13 @@ class ClaimsModel:
         were too long to score."""
         cut = self.threshold if threshold is None else threshold
         title = headline(evidence.text)
-        keep = [i for i, (s, e) in enumerate(evidence.sentences)
-                if e - s <= MAX_CHARS and word_count(evidence.text[s:e]) >= MIN_WORDS
-                and not (title and s < title[1])]
+        shown = [None if title and s < title[1] else shown_passage(evidence.text, s, e) for s, e in evidence.sentences]
+        keep = [i for i, where in enumerate(shown) if where and where[1] - where[0] <= MAX_CHARS
+                and word_count(evidence.text[where[0] : where[1]]) >= MIN_WORDS]
         too_long = sum(1 for s, e in evidence.sentences if e - s > MAX_CHARS)
-        texts = [evidence.text[s:e] for s, e in (evidence.sentences[i] for i in keep)]
+        texts = [evidence.text[s:e] for s, e in (shown[i] for i in keep)]
         scores = self.scores(texts, evidence.sentence_vectors[keep] if keep else evidence.sentence_vectors[:0])
-        claims = [Claim(*evidence.sentences[i], round(float(p), 4)) for i, p in zip(keep, scores) if p >= cut]
+        claims = [Claim(*shown[i], round(float(p), 4)) for i, p in zip(keep, scores) if p >= cut]
         return claims, too_long
 
     def to_dict(self) -> dict:

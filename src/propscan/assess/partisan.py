@@ -4,7 +4,7 @@ Three logistic regressions read the article three ways and their log-odds are av
 calibrated: its words (TF-IDF), the detector's pooled encoder states, and its technique
 profile (spans per 1,000 words, style). Each is linear, so the reasons a reader is shown are
 the phrases, passages and technique rates that added most to the score, leaving out what a
-reader cannot weigh (captions, credits, datelines, bylines, numbers, common words: see reasons).
+reader cannot weigh (captions, credits, datelines, bylines, numbers, common words: see clutter).
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import techniques
-from ..guards import only_function_words
 from ..doc import PartisanReading, Reason
 from .evidence import Evidence
 from .features import word_count
 from .linear import DenseModel, Platt, TextModel
-from .reasons import clutter, is_common_word, is_number_or_date, shown_passage
+from .clutter import clutter, is_common_words, is_number_or_date, shown_passage
 
 MIN_WORDS = 100  # below this an article-level reading is a guess; the SemEval articles are longer
 REASONS = 6
@@ -78,7 +77,7 @@ class PartisanModel:
         found: list[Reason] = []
         avoid = clutter(evidence.text, evidence.sentences)
         terms = [(t, w) for t, w in self.words.weighted_terms(evidence.text).items()
-                 if not (only_function_words(t) or is_number_or_date(t) or is_common_word(t, self.words.vocab[t][0]))]
+                 if not (is_common_words(t, self.words.vocab) or is_number_or_date(t))]
         phrases = 0
         for term, w in sorted(terms, key=lambda kv: -sign * kv[1]):
             if phrases == 3 or sign * w <= 0:

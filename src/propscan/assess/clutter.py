@@ -1,10 +1,10 @@
-"""Which phrases and passages may be shown as reasons for a partisanship reading.
+"""What is never shown as a partisanship reason or a check-worthy claim: page furniture and clutter.
 
 The models read every word of a page, its furniture included: photo captions and credits, the
-wire service's dateline, the byline. Those move the score (a Reuters dateline reads as
+wire service's dateline, the byline. Those move the scores (a Reuters dateline reads as
 mainstream), but a reader cannot weigh "(AP Photo/Alex Brandon)" as a reason, nor a number, a
-date, or a word as common as "said". Each filter below names one kind of clutter; a reason is
-shown only where none applies.
+date, or words as common as "said the", and a caption is no claim to check. Each filter below
+names one kind of clutter; a passage is shown only where none applies.
 """
 
 from __future__ import annotations
@@ -77,10 +77,10 @@ def is_number_or_date(text: str) -> bool:
     return bool(dated) and len(others) <= 1
 
 
-def is_common_word(term: str, idf: float) -> bool:
-    """A single word most articles use ("said", "people"): its inverse document frequency in the
-    training articles is low."""
-    return " " not in term.strip() and idf < COMMON_IDF
+def is_common_words(term: str, idf: dict[str, tuple[float, float]]) -> bool:
+    """Only words most articles use ("said", "said the"): function words, and words whose inverse
+    document frequency in the training articles (``idf``: word -> (idf, ...)) is low."""
+    return all(w in FUNCTION_WORDS or w in idf and idf[w][0] < COMMON_IDF for w in term.lower().split())
 
 
 def is_furniture(text: str) -> bool:
@@ -102,8 +102,8 @@ def clutter(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]
 
 
 def shown_passage(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The part of a sentence a reader may be shown as a passage: the sentence without an opening
-    dateline; None for furniture or a fragment of numbers and dates."""
+    """The part of a sentence a reader may be shown as a passage or a claim: the sentence without
+    an opening dateline; None for furniture or a fragment of numbers and dates."""
     piece = text[start:end]
     if is_furniture(piece) or is_number_or_date(piece):
         return None
