@@ -190,8 +190,8 @@ class Connections:
         return result
 
     def state(self) -> tuple[str, str, int | None]:
-        """(state, message, schema version) as found now: reading, taking the write lock without
-        waiting (our own writes are waited for), and the last write's failure where no write has
+        """(state, message, schema version) as found now: reading, taking the write lock (our own writes
+        are waited for), and the last failure (a write's, or damage a read found) where no write has
         succeeded since. state: ok, full, read_only, locked, damaged or failed."""
         try:
             with self.reading("read the history") as db:
@@ -208,10 +208,12 @@ class Connections:
         return "ok", "", version
 
     def _write_lock_refusal(self) -> StorageError | None:
+        """Take the write lock and let it go, waiting at most a second: another server's write is over
+        by then, a lock held on purpose is not."""
         with self._lock:
             try:
                 db = self._writer_connection()
-                db.execute("PRAGMA busy_timeout=0")
+                db.execute(f"PRAGMA busy_timeout={int(min(1.0, self.lock_timeout) * 1000)}")
                 try:
                     db.execute("BEGIN IMMEDIATE")
                     db.execute("ROLLBACK")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..errors import StorageError
 from ..doc import AnalysedDocument, Claim, Span, attributions_from_dict, reading_from_dict, speaker_from_dict
 from ..ingest.sources import domain_of
 from .connections import RESERVE_BYTES, Connections
@@ -174,12 +175,15 @@ class AnalysisStore:
     def __init__(self, path: Path | str, *, lock_timeout: float = 10.0, reserve_bytes: int = RESERVE_BYTES):
         """Opens the database, migrating it forward. A database that cannot be written now (a full
         disk, read-only storage, a lock held elsewhere, damage) still opens: reads are served where
-        they can be, and `health()` and every failed write say why. `lock_timeout`: seconds a write
+        they can be, and `health()` and every failed write say why; any other failure (a folder in
+        its place) raises StorageError. `lock_timeout`: seconds a write
         waits for another process's lock before giving up."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = Connections(self.path, self._migrate, lock_timeout=lock_timeout, reserve_bytes=reserve_bytes)
-        self._db.open()
+        problem = self._db.open()
+        if problem is not None and problem.kind == "failed":  # not a passing state: a path that is no database
+            raise StorageError(problem.kind, f"{self.path}: {problem}")
 
     def close(self) -> None:
         self._db.close()
