@@ -215,3 +215,77 @@ def test_a_repaired_sqlite_beside_whole_parquet_is_refilled_without_duplicating_
     assert r.code == 0 and "done: 5 documents" in r.err, r.err
     assert sqlite_rows(db) == sqlite_rows(clean["db"]) and parquet_rows(out) == parquet_rows(clean["out"])
     assert len(list((out / "_chunks").glob("chunk-*.json"))) == 4  # no chunk added to the whole Parquet output
+
+
+# --- the write path itself (no model: rows made up) -----------------------------------------------
+
+def made_up_rows(ids: list[str]) -> dict[str, list[dict]]:
+    from propscan.batch.records import DOCUMENT_COLUMNS, SPAN_COLUMNS
+
+    docs = [{**dict.fromkeys(DOCUMENT_COLUMNS), "id": i, "content_hash": f"hash-{i}", "n_spans": 1} for i in ids]
+    spans = [{**dict.fromkeys(SPAN_COLUMNS), "doc_id": i, "start": 0, "end": 4, "technique": "Doubt"} for i in ids]
+    return {"documents": docs, "spans": spans, "claims": [], "attributions": [], "errors": []}
+
+
+class Crash(BaseException):
+    """The process dies here: no cleanup runs (it is not an OSError)."""
+
+
+def test_a_chunk_is_on_disk_before_its_entry_commits_it(tmp_path, monkeypatch):
+    """The order a power loss needs: each part fsynced before its rename, its folder fsynced before
+    the entry is renamed into place, and the entry's folder fsynced before the next chunk."""
+    from propscan.batch.tables import ParquetParts
+
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}"))),
+                                                 real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda src, dst: (events.append(("rename", str(dst))), real_replace(src, dst))[1])
+    parts = ParquetParts(str(tmp_path / "out"))
+    parts.prepare()
+    events.clear()
+    parts.write_chunk(0, made_up_rows(["a", "b"]))
+    root = str((tmp_path / "out").absolute())
+    at = {e: i for i, e in enumerate(events)}
+    entry = f"{root}/_chunks/chunk-00000.json"
+    for table in ("spans", "documents"):
+        part = f"{root}/{table}/part-00000.parquet"
+        assert at[("fsync", f"{root}/{table}/.part-00000.parquet.tmp")] < at[("rename", part)]
+        assert at[("rename", part)] < at[("fsync", f"{root}/{table}")] < at[("rename", entry)]
+    assert at[("fsync", f"{root}/_chunks/.chunk-00000.json.tmp")] < at[("rename", entry)] < at[("fsync", f"{root}/_chunks")]
+
+
+@pytest.mark.parametrize("crash_at", range(10))
+def test_a_crash_at_any_step_leaves_the_chunk_whole_or_absent(tmp_path, monkeypatch, crash_at):
+    from propscan.batch.tables import ParquetParts
+
+    out = tmp_path / "out"
+    parts = ParquetParts(str(out))
+    parts.prepare()
+    parts.write_chunk(0, made_up_rows(["a", "b"]))
+    steps = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def step(real):
+        def call(*args):
+            if len(steps) == crash_at:
+                raise Crash
+            steps.append(real)
+            return real(*args)
+        return call
+
+    monkeypatch.setattr(os, "fsync", step(real_fsync))
+    monkeypatch.setattr(os, "replace", step(real_replace))
+    crashed = False
+    try:
+        parts.write_chunk(1, made_up_rows(["c", "d"]))
+    except Crash:
+        crashed = True
+    monkeypatch.undo()
+    assert crashed == (crash_at < 9), "a chunk of two parts: 2 x (fsync, rename), 2 folder fsyncs, the entry's 3 steps"
+    held = ParquetParts(str(out)).prepare()
+    assert set(held.documents) in ({"a", "b"}, {"a", "b", "c", "d"})
+    assert (set(held.documents) == {"a", "b", "c", "d"}) == (crash_at >= 8)  # committed by the entry's rename
+    assert batch("--verify", "--out", str(out)).code == 0
+    ids = sorted(pq.read_table(out / "documents").column("id").to_pylist())
+    assert ids == sorted(held.documents) and pq.read_table(out / "spans").num_rows == len(ids)
