@@ -29,6 +29,8 @@ def cut(text: str) -> list[str]:
     "The newly elected Sen. Ted Cruz of Texas said the judges had overstepped.",
     "The fight has consumed the U.S. Congress for a month.",
     "Mr. Smith met Dr. Jones at 5 p.m. on Friday in St. Louis.",
+    "Sen. Lindsey Graham, R-S.C., for example, was part of the Gang of Eight.",  # sentencex alone cuts after "R-S."
+    "A bill introduced by Sens. Tom Cotton, R-Ark., and David Perdue, R-Ga., would cut immigration in half.",
 ])
 def test_abbreviations_do_not_end_a_sentence(sentence):
     assert cut(f"{sentence} Nobody was surprised.") == [sentence, "Nobody was surprised."]
@@ -47,6 +49,11 @@ def test_quotations_keep_their_marks_and_their_cue():
     assert cut('"He left." she said. Then she went home.') == ['"He left." she said.', "Then she went home."]
     assert cut("“We will not back down,” Cruz said. “The people voted.” Democrats disagreed.") == [
         "“We will not back down,” Cruz said.", "“The people voted.”", "Democrats disagreed."]
+
+
+def test_a_quotation_of_several_sentences_stays_one():
+    text = "“All they do is yell. They don’t have any evidence. They don’t have any statistics,” Fund said. He left."
+    assert cut(text) == [text[: -len(" He left.")], "He left."]
 
 
 def test_an_ellipsis_inside_a_sentence_does_not_end_it():
