@@ -62,11 +62,14 @@ def test_a_quotation_without_a_cue_of_saying_is_kept_without_a_speaker():
     from propscan.attribution.quotes import find_quotes
     from propscan.attribution.reported import reported
 
-    text = 'The Constitution contains a long-forgotten provision, which empowers Congress "to coin (create) Money." It matters.'
-    whole = Attribution(_at(text, 'a long-forgotten provision, which empowers Congress "to coin (create) Money."'),
-                        _at(text, "contains"), _at(text, "The Constitution"))
-    kept = reported(text, [whole], find_quotes(text))
-    assert [(text[a.content[0] : a.content[1]], a.cue, a.source) for a in kept] == [('"to coin (create) Money."', None, None)]
+    text = ('The Constitution contains a long-forgotten provision, which empowers Congress "to coin (create) Money, '
+            'and regulate the value thereof." It matters. The "experts" disagree.')
+    whole = Attribution(_at(text, 'a long-forgotten provision, which empowers Congress "to coin (create) Money, and '
+                                  'regulate the value thereof."'), _at(text, "contains"), _at(text, "The Constitution"))
+    experts = Attribution(_at(text, 'The "experts" disagree'), None, None)
+    kept = reported(text, [whole, experts], find_quotes(text))
+    assert [(text[a.content[0] : a.content[1]], a.cue, a.source) for a in kept] == [
+        ('"to coin (create) Money, and regulate the value thereof."', None, None)]
 
 
 def test_he_is_the_official_the_paragraph_is_about_not_a_president_named_in_passing():
@@ -92,7 +95,7 @@ def test_titles_genders_named_sources_and_unnamed_ones():
     assert names == ["Rachel Ortiz", "Rachel Ortiz", "Mark Ellison", None]
 
 
-@pytest.mark.parametrize("source", ["the", "You", "critics", "Avatar\n\n\n November", "they"])
+@pytest.mark.parametrize("source", ["the", "critics", "Avatar\n\n\n November", "they"])
 def test_sources_that_name_nobody_stay_unnamed(source):
     from propscan.attribution.speakers import resolve_all
 
@@ -100,6 +103,15 @@ def test_sources_that_name_nobody_stay_unnamed(source):
     src = _at(text, source)
     (found,) = resolve_all(text, [(src, _at(text, "the plan would fail"))])
     assert found.name is None and not found.author
+
+
+@pytest.mark.parametrize("source", ["I", "We", "You"])
+def test_first_and_second_person_outside_quotes_are_the_author(source):
+    from propscan.attribution.speakers import resolve_all
+
+    text = f"Mayor Delia Voss opened the hearing. {source} said the plan would fail, and the vote was delayed."
+    (found,) = resolve_all(text, [(_at(text, source), _at(text, "the plan would fail"))])
+    assert found.author and found.name is None
 
 
 def test_she_never_resolves_to_a_man_and_places_never_speak():

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .link import MAX_CUE_GAP, SCARE_QUOTE_WORDS, overlaps
+from ..sentences import headline, sentence_bounds
+from .link import MAX_CUE_GAP, overlaps
 from .polnear import Attribution
 
 # Verbs of saying and thinking, as base forms; inflections are made below. Chosen for precision:
@@ -55,6 +56,10 @@ def is_reporting_cue(cue: str) -> bool:
 
 
 MIN_WORDS = 4  # reported speech: "too timid to say no to her" reports nothing
+# a quotation no cue of saying stands beside: shorter ones were headlines and the author's own
+# scare quotes ("keeping American citizens safe", "four Pinocchios") on the tuning half of the real-news set
+LONE_QUOTE_WORDS = 5
+_WORDS = re.compile(r"\w+")
 MIN_QUOTE_WORDS = 3  # a quotation: "“The View,”" after "tweeted" is a title, not what was tweeted
 QUOTE_MARKS = "\"'“”‘’«»„"
 
@@ -68,16 +73,74 @@ def _outside(content: tuple[int, int], cue: tuple[int, int], source: tuple[int, 
     return [(content[0], min(r[0] for r in inner)), (max(r[1] for r in inner), content[1])]
 
 
+_LEADING = re.compile(r"(?:(?:and|but)\s+)?that\s+|(?:--|—|–)\s*", re.IGNORECASE)  # used with .match(text, pos)
+_OPENERS, _CLOSERS = "\"“‘«„", "\"”’»"
+
+
 def _word_edges(text: str, start: int, end: int) -> tuple[int, int]:
-    """A passage never starts or ends inside a word: a token run that took half a word gives it up."""
-    while start < end and start > 0 and text[start - 1].isalnum() and text[start].isalnum():
-        start += 1
-    while end > start and end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
-        end -= 1
-    while start < end and (text[start].isspace() or text[start] in ",;:.)"):  # ", turnout rose" after "According to X"
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
+    """A passage never starts or ends inside a word (a token run that took half a word gives it
+    up), nor with the "that" that introduces reported speech, nor with a quote mark that opens
+    or closes nothing inside it ('Trump. “' left over beside a cue)."""
+    for _ in range(4):
+        while start < end and start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+            start += 1
+        while end > start and end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+            end -= 1
+        while start < end and (text[start].isspace() or text[start] in ",;:.)"):  # ", turnout rose" after "According to X"
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        m = _LEADING.match(text, start, end)
+        if m:
+            start = m.end()
+        piece = text[start:end]
+        if piece[:1] in _CLOSERS and not any(c in _OPENERS for c in piece[1:]) and piece[:1] != '"':
+            start += 1
+        elif piece[-1:] in _OPENERS and not any(c in _CLOSERS for c in piece[:-1]) and piece[-1:] != '"':
+            end -= 1
+        elif piece.count('"') % 2 and piece[:1] == '"' and '"' not in piece[1:]:
+            start += 1
+        elif piece.count('"') % 2 and piece[-1:] == '"' and '"' not in piece[:-1]:
+            end -= 1
+        else:
+            break
+    return start, end
+
+
+# a clause, not a noun phrase ("his decision to send more troops" after "praised" is no speech):
+# reported speech without quote marks holds a finite verb, seen here as an auxiliary, a modal or a
+# past tense that no determiner stands before ("the supposed pointlessness")
+_FINITE = re.compile(r"\b(?:is|are|was|were|am|be|been|has|have|had|do|does|did|will|would|can|could|shall|should|"
+                     r"may|might|must|won't|can't|isn't|aren't|wasn't|weren't|doesn't|don't|didn't|hasn't|haven't|"
+                     r"wouldn't|couldn't|shouldn't|[a-z]+n't|[a-z]+'(?:re|ll|ve|d)|(?:it|he|she|that|there|what|who)'s)\b",
+                     re.IGNORECASE)  # not "Trump's": a possessive
+_PAST = re.compile(r"(?<!\bthe )(?<!\ba )(?<!\ban )(?<!\bhis )(?<!\bher )(?<!\btheir )(?<!\bits )\b[a-z]{3,}ed\b")
+
+
+_IRREGULAR_PAST = frozenset("""went came ran shot took gave made said told got saw knew thought left kept felt paid lost won met
+sent built spent held brought bought began became wrote broke chose fell fought found led meant put set sat stood
+struck understood wore hit cut let quit hid drove flew grew threw ate drank forgot sold spoke stole swore taught woke
+""".split())
+_SUBJECT_START = re.compile(r"^(?:he|she|they|we|i|you|it|there)\b", re.IGNORECASE)
+_NAME_VERB = re.compile(r"^(?:[A-Z][\w.'’-]*\s+){1,3}[a-z]+s\b")  # "Mrs. Clinton wants", "Moore has"
+
+
+def is_clause(piece: str) -> bool:
+    piece = piece.replace("’", "'").strip("\"“”‘'«» ")
+    words = set(re.findall(r"[a-z]+", piece))
+    return bool(_FINITE.search(piece) or _PAST.search(piece) or _SUBJECT_START.match(piece)
+                or _NAME_VERB.search(piece) or words & _IRREGULAR_PAST)
+
+
+def _without_stubs(text: str, start: int, end: int) -> tuple[int, int]:
+    """A passage that took in the tail of the sentence before it ('Trump. “We will ...') or the
+    head of the one after gives up that stub of fewer than three words."""
+    bounds = sentence_bounds(text[start:end])
+    if len(bounds) > 1 and len(_WORDS.findall(text[start + bounds[0][0] : start + bounds[0][1]])) < 3:
+        start += bounds[1][0]
+        bounds = bounds[1:]
+    if len(bounds) > 1 and len(_WORDS.findall(text[start + bounds[-1][0] - (0) : start + bounds[-1][1]])) < 3:
+        end = start + bounds[-2][1]
     return start, end
 
 
@@ -115,7 +178,7 @@ def reported(text: str, found: list[Attribution], quotes: list[tuple[int, int]])
     kept whole. Otherwise only the quotations inside a content (longer than a scare quote) are kept,
     with no cue or source: quote marks say the words are someone's, but a cue such as "contains" or
     "is targeting" does not say whose."""
-    long_quotes = [q for q in quotes if len(text[q[0] : q[1]].split()) > SCARE_QUOTE_WORDS]
+    long_quotes = [q for q in quotes if len(_WORDS.findall(text[q[0] : q[1]])) >= LONE_QUOTE_WORDS]
     contents = sorted({a.content for a in found if a.content is not None})
     chosen: dict[tuple[int, int], Attribution] = {}
     for a in found:
@@ -124,9 +187,12 @@ def reported(text: str, found: list[Attribution], quotes: list[tuple[int, int]])
         cue = text[a.cue[0] : a.cue[1]]
         if not is_reporting_cue(cue) or is_passive(cue) or _SENTENCE_END.search(_between(text, a.source, a.cue)):
             continue
+        if any(q[0] <= a.source[0] and a.source[1] <= q[1] for q in quotes):
+            continue  # a source inside quote marks ("[Reagan]", "Flashlights?") is part of what was said
         content = a.content if a.content and "\n" not in _between(text, a.content, a.cue) else _nearest_content(text, contents, a.cue)
         if content is not None and (content not in chosen or _gap(content, a.cue) < _gap(content, chosen[content].cue)):
             chosen[content] = Attribution(content, a.cue, a.source)
+    top = headline(text)
     out, taken = [], []
     for content in contents:
         said = chosen.get(content)
@@ -135,11 +201,13 @@ def reported(text: str, found: list[Attribution], quotes: list[tuple[int, int]])
         else:
             pieces = [(q, None, None) for q in long_quotes if overlaps(q, content)]
         for piece, cue, source in pieces:
-            piece = _word_edges(text, *piece)
+            piece = _word_edges(text, *_without_stubs(text, *piece))
             words = len(text[piece[0] : piece[1]].split())
             quoted = text[piece[0] : piece[0] + 1] in QUOTE_MARKS
             if words < (MIN_QUOTE_WORDS if quoted else MIN_WORDS) or any(overlaps(piece, t) for t in taken):
                 continue
+            if not quoted and (not is_clause(text[piece[0] : piece[1]]) or top and overlaps(piece, top)):
+                continue  # a noun phrase; or the headline, which reports nobody's words
             taken.append(piece)
             out.append(Attribution(piece, cue, source))
     return sorted(out, key=lambda a: a.content)

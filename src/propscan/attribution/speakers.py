@@ -7,8 +7,9 @@ that points to one without doubt:
   then in the one before), never someone named only in the quotation itself, and never a person
   from further back (a president named once, paragraphs earlier, is not who "he" is);
 - "I" / "we": inside someone's quotation, that quotation's speaker; outside any, the author
-  (and the passage is the author's own voice, see reported.py);
-- "they", "you", a common noun ("officials", "critics") or an indefinite description
+  (and the passage is the author's own voice); "you" outside quotations is the reader addressed
+  by the author ("if you agree the ban is cruel"), so the author's voice too;
+- "they", a common noun ("officials", "critics") or an indefinite description
   ("a spokesman"): unnamed. The reader still sees the passage as quoted.
 """
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from .entities import Entity, entities_in
 
 FIRST_PERSON = frozenset("i me my we us our".split())
+SECOND_PERSON = frozenset("you your".split())  # the author speaking to the reader ("if you agree ...")
 MALE, FEMALE = frozenset("he him his".split()), frozenset("she her hers".split())
 
 # titles a description can use for a named person ("the senator": Sen. Ted Cruz)
@@ -66,6 +68,7 @@ def _paragraph_start(text: str, pos: int, back: int = 0) -> int:
     return start
 
 
+SPEAKER_WEIGHT = 1.5
 LOOK_BACK = 1500  # characters of context at most, for texts without paragraph breaks
 
 
@@ -95,44 +98,62 @@ def _clean(name: str) -> str:
 class People:
     """The people and organisations the NER model found, with full names for surnames and genders."""
 
-    def __init__(self, text: str, entities: list[Entity]):
+    def __init__(self, text: str, entities: list[Entity], quotes: list[tuple[int, int]] = ()):
         self.text = text
+        self.quotes = list(quotes)
+        self.speakers: list[tuple[int, str]] = []  # (where, name) of the sources resolved so far
         self.entities = sorted(entities, key=lambda x: x.start)
-        persons = [p for p in (_clean(x.text) for x in self.entities if x.kind == "person") if p]
-        self.full: dict[str, str] = {}
-        for p in sorted(persons, key=lambda p: len(p.split())):
-            self.full[p.split()[-1].lower()] = p  # the fullest name wins: "Trump" -> "Donald Trump"
-        self._gender = {key: self._guess_gender(key) for key in self.full}
+        self.fulls: dict[str, set[str]] = {}  # surname -> the full names that end with it
+        for x in self.entities:
+            name = _clean(x.text)
+            if x.kind == "person" and len(name.split()) > 1:
+                self.fulls.setdefault(name.split()[-1].lower(), set()).add(name)
+        self._gender: dict[str, str | None] = {}
+
+    def name_at(self, start: int, end: int, kind: str = "person") -> str:
+        """The full name a mention stands for: "Trump" -> "Donald Trump"; "Mrs. Clinton" ->
+        "Hillary Clinton" where Bill Clinton is named too; the mention itself when unsure."""
+        name = _clean(self.text[start:end])
+        if not name or len(name.split()) > 1 or kind != "person" and name.lower() not in self.fulls:
+            return name
+        options = self.fulls.get(name.lower(), set())
+        whole = [o for o in options if self.text[max(0, end - len(o)) : end] == o]  # "Bill Clinton" itself
+        if whole:
+            return whole[0]
+        if len(options) > 1:
+            title = _HONORIFIC.search(self.text[max(0, start - 6) : start])
+            if title:
+                want = "m" if title.group(1) == "Mr" else "f"
+                options = {o for o in options if _first_name_gender(o) == want}
+        return next(iter(options)) if len(options) == 1 else name
 
     def canonical(self, ent: Entity) -> str:
-        name = _clean(ent.text)
-        if not name or ent.kind != "person" and len(name.split()) > 1:
-            return name
-        return self.full.get(name.split()[-1].lower(), name)  # "Trump", even where tagged ORG
+        return self.name_at(ent.start, ent.end, ent.kind)
 
     def gender_of(self, full: str) -> str | None:
-        return self._gender.get(full.split()[-1].lower())
+        if full not in self._gender:
+            self._gender[full] = self._guess_gender(full)
+        return self._gender[full]
 
-    def _guess_gender(self, surname: str) -> str | None:
-        """Mr./Mrs. before a mention, else a known first name, else the pronouns after its mentions."""
-        mentions = [x for x in self.entities if x.kind == "person" and _clean(x.text).lower().endswith(surname)]
-        for x in mentions:
-            m = _HONORIFIC.search(self.text[max(0, x.start - 6) : x.start])
-            if m:
-                return "m" if m.group(1) == "Mr" else "f"
-        first = self.full[surname].split()[0].lower()
-        if first in _MALE_NAMES:
-            return "m"
-        if first in _FEMALE_NAMES:
-            return "f"
+    def _guess_gender(self, full: str) -> str | None:
+        """A known first name, else Mr./Mrs. before a mention, else the pronouns after its mentions."""
+        known = _first_name_gender(full)
+        if known:
+            return known
         votes = Counter()
-        for x in mentions:
-            after = re.search(r"\b(he|him|his|she|her|hers)\b", self.text[x.end : x.end + 150], re.IGNORECASE)
+        for pos, name in self.mentions(0, len(self.text)):
+            if name != full:
+                continue
+            title = _HONORIFIC.search(self.text[max(0, pos - 6) : pos])
+            if title:
+                return "m" if title.group(1) == "Mr" else "f"
+            after = re.search(r"\b(he|him|his|she|her|hers)\b", self.text[pos : pos + 150], re.IGNORECASE)
             if after:
                 votes["m" if after.group(1).lower() in MALE else "f"] += 1
-        if votes and len(votes) == 1:
-            return next(iter(votes))
-        return None
+        return next(iter(votes)) if len(votes) == 1 else None
+
+    def quoted(self, pos: int) -> bool:
+        return any(a <= pos < b for a, b in self.quotes)
 
     def within(self, start: int, end: int, kinds: tuple[str, ...] = ("person",)) -> list[Entity]:
         return [x for x in self.entities if start <= x.start and x.end <= end and x.kind in kinds]
@@ -142,20 +163,26 @@ class People:
         return [x for x in self.entities if x.start < end and start < x.end and _clean(x.text)]
 
     def mentions(self, start: int, end: int) -> list[tuple[int, str]]:
-        """Where the people found anywhere are named between start and end, by full name or surname
-        (the NER model tags "Bannon" in one sentence and misses it in the next): (offset, full name)."""
+        """Where people are named between start and end, by full name or surname (the NER model
+        tags "Bannon" in one sentence and misses it in the next): (offset, full name)."""
         out = []
-        for surname, full in self.full.items():
-            for m in re.finditer(rf"\b{re.escape(full.split()[-1])}\b", self.text[start:end]):
-                out.append((start + m.start(), full))
+        for surname, options in self.fulls.items():
+            last = next(iter(options)).split()[-1]
+            for m in re.finditer(rf"\b{re.escape(last)}\b", self.text[start:end]):
+                out.append((start + m.start(), self.name_at(start + m.start(), start + m.end())))
         return sorted(out)
+
+
+def _first_name_gender(full: str) -> str | None:
+    first = full.split()[0].lower()
+    return "m" if first in _MALE_NAMES else "f" if first in _FEMALE_NAMES else None
 
 
 def _inside(span: tuple[int, int], outer: tuple[int, int]) -> bool:
     return outer[0] <= span[0] and span[1] <= outer[1]
 
 
-def resolve_source(people: People, source: tuple[int, int], content: tuple[int, int]) -> Found:
+def resolve_source(people: People, source: tuple[int, int], content: tuple[int, int], cue: tuple[int, int] | None = None) -> Found:
     text = people.text
     s, e = source
     said = " ".join(text[s:e].split())
@@ -166,9 +193,12 @@ def resolve_source(people: People, source: tuple[int, int], content: tuple[int, 
     if named:
         # "Trump's lawyer John Dowd": the person not followed by a possessive
         own = [x for x in named if not re.match(r"['’]s\b", text[x.end : x.end + 2])] or named
-        best = next((x for x in own if x.kind == "person"), own[0])
+        persons = [x for x in own if x.kind == "person"] or own
+        # "Clinton campaign chairman John Podesta said": the person nearest the cue
+        at = cue[0] if cue else e
+        best = min(persons, key=lambda x: abs((x.start + x.end) / 2 - at))
         return Found(people.canonical(best))
-    if len(words) == 1 and words[0] in FIRST_PERSON:
+    if len(words) == 1 and words[0] in FIRST_PERSON | SECOND_PERSON:
         return Found(None, author=True)
     if len(words) == 1 and words[0] in MALE | FEMALE:
         return Found(_subject(people, s, content, "m" if words[0] in MALE else "f"))
@@ -180,17 +210,22 @@ def resolve_source(people: People, source: tuple[int, int], content: tuple[int, 
 
 def _subject(people: People, at: int, content: tuple[int, int], gender: str) -> str | None:
     """The person "he" or "she" stands for: of the people of that gender named in this paragraph
-    (else the one before) outside the quotation, the most mentioned, then the nearest. A name
-    before a possessive ("Obama's order") counts half: the paragraph is seldom about them."""
+    (else the one before) outside quotations, the most mentioned, then the nearest. A name
+    before a possessive ("Obama's order") counts half: the paragraph is seldom about them; one
+    who was the source of a passage there counts more: a reporter follows one speaker."""
     text = people.text
     for back in (0, 1):
         start = max(_paragraph_start(text, at, back), at - LOOK_BACK)
-        seen = [(pos, full) for pos, full in people.mentions(start, at) if not content[0] <= pos < content[1]]
+        seen = [(pos, full) for pos, full in people.mentions(start, at)
+                if not content[0] <= pos < content[1] and not people.quoted(pos)]
         fits = [(pos, full) for pos, full in seen if people.gender_of(full) == gender]
         if fits:
             weight = Counter()
             for pos, full in fits:
                 weight[full] += 0.5 if re.match(r"\w+['’]s\b", text[pos : pos + 40]) else 1.0
+            for pos, full in people.speakers:  # who was speaking just before goes on speaking
+                if start <= pos < at and full in weight:
+                    weight[full] += SPEAKER_WEIGHT
             top = max(weight.values())
             return next(full for _, full in reversed(fits) if weight[full] == top)
         if any(people.gender_of(full) is None for _, full in seen):
@@ -199,19 +234,30 @@ def _subject(people: People, at: int, content: tuple[int, int], gender: str) -> 
 
 
 def _titled(people: People, at: int, description: list[str]) -> str | None:
-    """'the senator': the latest person named with that title before it ("Sen. Ted Cruz")."""
+    """'the senator': the one person named with that title in this paragraph or the one before,
+    else in the whole article before it; None when two people share the title there ("the
+    president" after both President Obama and President Trump)."""
     want = {w.strip(".,") for w in description}
-    for x in reversed(people.within(0, at)):
-        before = people.text[max(0, x.start - 40) : x.start].lower().split()[-3:]
-        titles = {TITLES.get(w.strip(".,"), w.strip(".,")) for w in before}
-        if want & titles:
-            return people.canonical(x)
+    for start in (max(_paragraph_start(people.text, at, 1), at - LOOK_BACK), 0):
+        titled = set()
+        for x in people.within(start, at):
+            before = people.text[max(0, x.start - 40) : x.start].lower().split()[-3:]
+            if want & {TITLES.get(w.strip(".,"), w.strip(".,")) for w in before}:
+                titled.add(people.canonical(x))
+        if titled:
+            return titled.pop() if len(titled) == 1 else None
     return None
 
 
-def resolve_all(text: str, pairs: list[tuple[tuple[int, int], tuple[int, int]]]) -> list[Found]:
-    """Each (source, content) pair resolved, with NER run once over the merged contexts."""
+def resolve_all(text: str, pairs: list[tuple], quotes: list[tuple[int, int]] = ()) -> list[Found]:
+    """Each (source, content[, cue]) resolved in reading order, with NER run once over the merged
+    contexts. ``quotes``: quotations, whose names are what was said, not who said it."""
     if not pairs:
         return []
-    people = People(text, entities_in(text, context_ranges(text, [s for s, _ in pairs])))
-    return [resolve_source(people, s, c) for s, c in pairs]
+    people = People(text, entities_in(text, context_ranges(text, [p[0] for p in pairs])), quotes)
+    found: dict[int, Found] = {}
+    for i in sorted(range(len(pairs)), key=lambda i: pairs[i][0]):
+        found[i] = resolve_source(people, *pairs[i])
+        if found[i].name:
+            people.speakers.append((pairs[i][0][0], found[i].name))
+    return [found[i] for i in range(len(pairs))]

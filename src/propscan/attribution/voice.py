@@ -51,9 +51,11 @@ def for_document(text: str, found: list[polnear.Attribution], reported_only: boo
     if not reported_only:
         return [Attribution(a.content, a.cue, Speaker(*a.source, text[a.source[0] : a.source[1]]) if a.source else None)
                 for a in found if a.content is not None]
-    voiced = reported(text, found, find_quotes(text))
+    quotes = find_quotes(text)
+    voiced = reported(text, found, quotes)
     with_source = [a for a in voiced if a.source]
-    found_speakers = dict(zip((a.content for a in with_source), resolve_all(text, [(a.source, a.content) for a in with_source])))
+    found_speakers = dict(zip((a.content for a in with_source),
+                              resolve_all(text, [(a.source, a.content, a.cue) for a in with_source], quotes)))
     kept = [a for a in voiced if not (a.content in found_speakers and found_speakers[a.content].author
                                       and not _within_other(a, voiced))]
     out = []
