@@ -117,6 +117,18 @@ def test_a_damaged_part_is_named_and_its_documents_analysed_again(clean, tmp_pat
     assert parquet_rows(out) == parquet_rows(clean["out"])
 
 
+@pytest.mark.parametrize("entry", ['{"format": 1, "chunk": 0, "par', '{"format": 1, "chunk": 0, "parts": []}',
+                                   '{"chunk": 0, "parts": [{"table": "documents", "name": "part-00000.parquet", '
+                                   '"rows": 2, "bytes": "9993", "sha256": "x"}]}'])
+def test_a_damaged_entry_is_named_and_its_chunk_analysed_again(clean, tmp_path, entry):
+    out = tmp_path / "out"
+    shutil.copytree(clean["out"], out)
+    (out / "_chunks" / "chunk-00000.json").write_text(entry)
+    r = batch(str(clean["feed"]), "--out", str(out), "--chunk-size", "2")
+    assert r.code == 0 and "_chunks/chunk-00000.json: unreadable entry" in r.err, r.err
+    assert "done: 2 documents" in r.err and parquet_rows(out) == parquet_rows(clean["out"])
+
+
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_verify_names_the_damaged_part_and_changes_nothing(clean, tmp_path, damage):
     out = damaged_copy(clean, tmp_path, "spans", damage)

@@ -66,6 +66,10 @@ def parse_entry(data: bytes, chunk: int) -> list[PartRecord]:
         raise ValueError(f"not a chunk entry ({exc})") from None
     if doc.get("chunk") != chunk or any(p.table not in TABLES or p.name != part_name(chunk) for p in parts):
         raise ValueError("lists parts of another chunk")
+    if not all(type(p.rows) is int and type(p.bytes) is int and isinstance(p.sha256, str) for p in parts):
+        raise ValueError("rows, bytes or sha256 of the wrong type")
+    if [p.table for p in parts].count("documents") != 1:
+        raise ValueError("no documents part")
     return parts
 
 

@@ -150,12 +150,7 @@ class ParquetParts:
                 report(f"{path}: not committed (no entry): removed, its documents are analysed again")
             self._delete(path)
         for chunk in check.damaged:
-            for problem in chunk.problems:
-                report(f"{self.out}/{problem}: chunk {chunk.chunk} is removed and its documents analysed again")
-            self._delete(f"{self.root}/{ENTRIES}/{entry_name(chunk.chunk)}")  # uncommitted first
-            self._sync(ENTRIES)
-            for t in TABLES:
-                self._delete(self._path(t, part_name(chunk.chunk)))
+            self._remove_chunk(chunk.chunk, chunk.problems, report)
         adopted = [c for c in check.intact if not c.has_entry]
         for chunk in adopted:
             self._put(f"{self.root}/{ENTRIES}/{entry_name(chunk.chunk)}", entry_bytes(chunk.chunk, chunk.parts))
@@ -168,16 +163,35 @@ class ParquetParts:
             self._sync(".")
         committed = Committed()
         for chunk in check.intact:
-            name = part_name(chunk.chunk)
-            docs = pq.read_table(self._path("documents", name), columns=["id", "content_hash"], filesystem=self.fs)
-            for doc_id, h in zip(docs.column("id").to_pylist(), docs.column("content_hash").to_pylist()):
-                committed.documents[doc_id] = h
-                committed.hashes.add(h)
-            if chunk.rows("errors"):
-                errs = pq.read_table(self._path("errors", name), columns=["id", "input"], filesystem=self.fs)
-                committed.errors.update(zip(errs.column("id").to_pylist(), errs.column("input").to_pylist()))
+            try:
+                docs, errors = self._keys(chunk.chunk, chunk.rows("errors") > 0)
+            except (pa.ArrowException, ValueError) as exc:  # same size, other bytes: an object store's resume
+                self._remove_chunk(chunk.chunk, [f"{part_name(chunk.chunk)}: unreadable ({exc})"], report)
+                continue
+            committed.documents.update(docs)
+            committed.hashes.update(docs.values())
+            committed.errors.update(errors)
         self.next_chunk = max(check.chunks, default=-1) + 1
         return committed
+
+    def _keys(self, chunk: int, has_errors: bool) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        """The ids and content hashes of a committed chunk's documents, and the keys of its errors."""
+        name = part_name(chunk)
+        docs = pq.read_table(self._path("documents", name), columns=["id", "content_hash"], filesystem=self.fs)
+        errors = []
+        if has_errors:
+            errs = pq.read_table(self._path("errors", name), columns=["id", "input"], filesystem=self.fs)
+            errors = list(zip(errs.column("id").to_pylist(), errs.column("input").to_pylist()))
+        return dict(zip(docs.column("id").to_pylist(), docs.column("content_hash").to_pylist())), errors
+
+    def _remove_chunk(self, chunk: int, problems: list[str], report: Report) -> None:
+        """Uncommit a damaged chunk (its entry first), then delete its parts: its documents are redone."""
+        for problem in problems:
+            report(f"{self.out}/{problem}: chunk {chunk} is removed and its documents analysed again")
+        self._delete(f"{self.root}/{ENTRIES}/{entry_name(chunk)}")
+        self._sync(ENTRIES)
+        for t in TABLES:
+            self._delete(self._path(t, part_name(chunk)))
 
     def write_chunk(self, number: int, rows: dict[str, list[dict]]) -> None:
         """Parts first (spans... documents), then the entry that commits them."""
