@@ -31,6 +31,7 @@ def cut(text: str) -> list[str]:
     "Mr. Smith met Dr. Jones at 5 p.m. on Friday in St. Louis.",
     "Sen. Lindsey Graham, R-S.C., for example, was part of the Gang of Eight.",  # sentencex alone cuts after "R-S."
     "A bill introduced by Sens. Tom Cotton, R-Ark., and David Perdue, R-Ga., would cut immigration in half.",
+    "They wanted to replace him with an unelected, right-wing, pro-U.S. military general.",  # sentencex: "pro-U." | "S."
 ])
 def test_abbreviations_do_not_end_a_sentence(sentence):
     assert cut(f"{sentence} Nobody was surprised.") == [sentence, "Nobody was surprised."]
@@ -49,6 +50,14 @@ def test_quotations_keep_their_marks_and_their_cue():
     assert cut('"He left." she said. Then she went home.') == ['"He left." she said.', "Then she went home."]
     assert cut("“We will not back down,” Cruz said. “The people voted.” Democrats disagreed.") == [
         "“We will not back down,” Cruz said.", "“The people voted.”", "Democrats disagreed."]
+
+
+def test_a_quotation_opening_after_a_cue_opens_its_own_sentence():
+    # the quotation runs on into the next paragraph, so this one never closes it
+    text = ("“Marrying at 17 locked her into a life of poverty,” Dr. Ames said. “I wish she had been told more "
+            "when she was a student back in the ’70s, her life might have changed.")
+    assert cut(text) == ["“Marrying at 17 locked her into a life of poverty,” Dr. Ames said.",
+                         text[text.index("“I wish") :]]  # sentencex alone ends the first with “
 
 
 def test_a_quotation_of_several_sentences_stays_one():
