@@ -199,9 +199,14 @@ def test_one_chunk_deleted_from_sqlite_is_written_again(clean, tmp_path):
         for t, key in (("documents", "id"), ("spans", "doc_id"), ("claims", "doc_id"), ("attributions", "doc_id")):
             con.execute(f"DELETE FROM {t} WHERE {key} IN ('a0', 'j1')")
     con.close()
+    spans = sqlite_rows(clean["db"])["spans"]
+    deleted = f"2 of 5 documents, {sum(s[0] in ('a0', 'j1') for s in spans)} of {len(spans)} spans"
+    check = batch("--verify", "--sqlite", str(db))
+    assert check.code == 1 and f"rows deleted since they were written ({deleted}" in check.out
     r = batch(str(clean["feed"]), "--sqlite", str(db), "--chunk-size", "2")
-    assert r.code == 0 and "done: 2 documents" in r.err, r.err
+    assert r.code == 0 and "done: 2 documents" in r.err and f"({deleted}" in r.err, r.err
     assert sqlite_rows(db) == sqlite_rows(clean["db"])
+    assert batch("--verify", "--sqlite", str(db)).code == 0
 
 
 def test_spans_deleted_from_sqlite_are_noticed(clean, tmp_path):

@@ -17,6 +17,7 @@ SHOWN_IDS = 3
 LOST_ROWS = ("SELECT d.id FROM documents d WHERE d.n_spans != (SELECT COUNT(*) FROM spans s WHERE s.doc_id = d.id) "
              "OR (d.n_claims IS NOT NULL AND d.n_claims != (SELECT COUNT(*) FROM claims c WHERE c.doc_id = d.id))")
 ROWS_OF_DOCUMENTS = ("spans", "claims", "attributions")
+TABLES = ("documents", "spans", "claims", "attributions", "errors")
 
 
 def is_sqlite(path: Path) -> bool:
@@ -66,3 +67,26 @@ def rows_without_a_document(db: sqlite3.Connection) -> dict[str, int]:
 
 def shown(ids: list[str]) -> str:
     return ", ".join(ids[:SHOWN_IDS]) + (f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else "")
+
+
+def counts(db: sqlite3.Connection) -> dict[str, int]:
+    return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def rows_short_of_totals(db: sqlite3.Connection) -> str:
+    """'2 of 5 documents, 16 of 36 spans' missing against the kept totals; '' when none are (or no totals
+    were kept: a file of an older propscan)."""
+    try:
+        totals = dict(db.execute("SELECT name, rows FROM batch_totals"))
+    except sqlite3.OperationalError:
+        return ""
+    have = counts(db)
+    return ", ".join(f"{totals[t] - have[t]:,} of {totals[t]:,} {t}" for t in TABLES if have[t] < totals.get(t, 0))
+
+
+def reset_totals(db: sqlite3.Connection) -> None:
+    """The totals are what the file holds now (after a repair, or on a file of an older propscan)."""
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("DELETE FROM batch_totals")
+    db.executemany("INSERT INTO batch_totals VALUES (?, ?)", list(counts(db).items()))
+    db.execute("COMMIT")

@@ -236,6 +236,8 @@ SQLITE_SCHEMA = (
     'CREATE TABLE IF NOT EXISTS claims (doc_id TEXT NOT NULL, start INTEGER, "end" INTEGER, score REAL, text TEXT)',
     "CREATE INDEX IF NOT EXISTS claims_doc ON claims(doc_id)",
     "CREATE TABLE IF NOT EXISTS errors (id TEXT, input TEXT, reason TEXT, PRIMARY KEY (id, input))",
+    # rows each table should hold, kept with every chunk: rows deleted from outside show as a shortfall
+    "CREATE TABLE IF NOT EXISTS batch_totals (name TEXT PRIMARY KEY, rows INTEGER NOT NULL)",
 )
 
 
@@ -258,7 +260,14 @@ class SqliteTables:
             self.db.execute("PRAGMA synchronous=FULL")  # a committed chunk survives a power loss
             for statement in SQLITE_SCHEMA:
                 self.db.execute(statement)
+            shortfall = sqlite_health.rows_short_of_totals(self.db)
+            if shortfall:
+                untraced = " (attributions without their documents cannot be traced, and stay lost)" \
+                    if "attributions" in shortfall else ""
+                report(f"{self.path}: rows deleted since they were written ({shortfall}): "
+                       f"their documents are analysed again{untraced}")
             self._drop_incomplete(report)
+            sqlite_health.reset_totals(self.db)
         except (sqlite3.Error, OSError) as exc:
             raise OutputError(f"cannot write SQLite file {self.path}: {exc}") from None
 
@@ -290,23 +299,30 @@ class SqliteTables:
         return held
 
     def write_chunk(self, rows: dict[str, list[dict]]) -> None:
+        """One transaction: the chunk's rows (replacing any of the same documents) and the new totals."""
         cols = SCHEMAS["documents"].names
+        errors = list({(e["id"], e["input"]): e for e in rows["errors"]}.values())  # one row per key, as SQLite keeps
+        change = dict.fromkeys(TABLES, 0)
+
+        def run(table: str, sql: str, params: list[tuple], sign: int = 1) -> None:
+            change[table] += sign * self.db.executemany(sql, params).rowcount
+
         try:
             self.db.execute("BEGIN IMMEDIATE")
-            for d in rows["documents"]:
-                self.db.execute("DELETE FROM spans WHERE doc_id = ?", (d["id"],))
-                self.db.execute("DELETE FROM claims WHERE doc_id = ?", (d["id"],))
-                self.db.execute("DELETE FROM attributions WHERE doc_id = ?", (d["id"],))
-            self.db.executemany(f"INSERT OR REPLACE INTO documents VALUES ({','.join('?' * len(cols))})",
-                                [tuple(d[c] for c in cols) for d in rows["documents"]])
-            self.db.executemany("INSERT INTO spans VALUES (?,?,?,?,?,?,?,?)",
-                                [tuple(s[c] for c in SPAN_COLUMNS) for s in rows["spans"]])
-            self.db.executemany("INSERT INTO claims VALUES (?,?,?,?,?)",
-                                [tuple(c[k] for k in CLAIM_COLUMNS) for c in rows.get("claims", [])])
-            self.db.executemany(f"INSERT INTO attributions VALUES ({','.join('?' * len(ATTRIBUTION_COLUMNS))})",
-                                [tuple(a[k] for k in ATTRIBUTION_COLUMNS) for a in rows.get("attributions", [])])
-            self.db.executemany("INSERT OR REPLACE INTO errors VALUES (?,?,?)",
-                                [tuple(e[c] for c in ERROR_COLUMNS) for e in rows["errors"]])
+            ids = [(d["id"],) for d in rows["documents"]]
+            for t in ("spans", "claims", "attributions"):
+                run(t, f"DELETE FROM {t} WHERE doc_id = ?", ids, -1)
+            run("documents", "DELETE FROM documents WHERE id = ?", ids, -1)
+            run("documents", f"INSERT INTO documents VALUES ({','.join('?' * len(cols))})",
+                [tuple(d[c] for c in cols) for d in rows["documents"]])
+            run("spans", "INSERT INTO spans VALUES (?,?,?,?,?,?,?,?)", [tuple(s[c] for c in SPAN_COLUMNS) for s in rows["spans"]])
+            run("claims", "INSERT INTO claims VALUES (?,?,?,?,?)",
+                [tuple(c[k] for k in CLAIM_COLUMNS) for c in rows.get("claims", [])])
+            run("attributions", f"INSERT INTO attributions VALUES ({','.join('?' * len(ATTRIBUTION_COLUMNS))})",
+                [tuple(a[k] for k in ATTRIBUTION_COLUMNS) for a in rows.get("attributions", [])])
+            run("errors", "DELETE FROM errors WHERE id = ? AND input = ?", [(e["id"], e["input"]) for e in errors], -1)
+            run("errors", "INSERT INTO errors VALUES (?,?,?)", [tuple(e[c] for c in ERROR_COLUMNS) for e in errors])
+            self.db.executemany("UPDATE batch_totals SET rows = rows + ? WHERE name = ?", [(n, t) for t, n in change.items()])
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
             if self.db.in_transaction:

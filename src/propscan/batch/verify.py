@@ -50,18 +50,21 @@ def verify_sqlite(path: Path, say: Callable[[str], None]) -> bool:
         return False
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
+        shortfall = sqlite_health.rows_short_of_totals(db)
         lost = sqlite_health.documents_with_lost_rows(db)
         orphans = sqlite_health.rows_without_a_document(db)
-        counts = {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
+        counts = sqlite_health.counts(db)
     except sqlite3.Error as exc:
         raise OutputError(f"{path}: not the output of `propscan batch` ({exc})") from None
     finally:
         db.close()
+    if shortfall:
+        say(f"{path}: rows deleted since they were written ({shortfall})")
     if lost:
         say(f"{path}: {len(lost)} documents lost spans or claims rows ({sqlite_health.shown(lost)})")
     if orphans:
         say(f"{path}: " + ", ".join(f"{n} {t}" for t, n in orphans.items()) + " rows without their document")
-    if lost or orphans:
+    if shortfall or lost or orphans:
         return False
     say(f"{path}: whole (" + ", ".join(f"{n:,} {t}" for t, n in counts.items()) + ")")
     return True
