@@ -330,3 +330,8 @@ def test_an_object_store_gets_whole_puts_and_a_size_check_on_resume(tmp_path, mo
     assert set(held.documents) == {"a", "b"}
     assert len(said) == 1 and "s3://bucket/out/spans/part-00001.parquet: cut short" in said[0]
     assert not (bucket / "out" / "documents" / "part-00001.parquet").exists()
+    part = bucket / "out" / "documents" / "part-00000.parquet"
+    part.write_bytes(part.read_bytes()[:-4] + b"XXXX")  # same size: only reading it shows the damage
+    said.clear()
+    held = tables.ParquetParts("s3://bucket/out").prepare(said.append)
+    assert held.documents == {} and len(said) == 1 and "documents/part-00000.parquet: unreadable" in said[0]

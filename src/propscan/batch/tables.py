@@ -165,8 +165,8 @@ class ParquetParts:
         for chunk in check.intact:
             try:
                 docs, errors = self._keys(chunk.chunk, chunk.rows("errors") > 0)
-            except (pa.ArrowException, ValueError) as exc:  # same size, other bytes: an object store's resume
-                self._remove_chunk(chunk.chunk, [f"{part_name(chunk.chunk)}: unreadable ({exc})"], report)
+            except ValueError as exc:  # same size, other bytes: possible where resume checks sizes only
+                self._remove_chunk(chunk.chunk, [str(exc)], report)
                 continue
             committed.documents.update(docs)
             committed.hashes.update(docs.values())
@@ -177,11 +177,16 @@ class ParquetParts:
     def _keys(self, chunk: int, has_errors: bool) -> tuple[dict[str, str], list[tuple[str, str]]]:
         """The ids and content hashes of a committed chunk's documents, and the keys of its errors."""
         name = part_name(chunk)
-        docs = pq.read_table(self._path("documents", name), columns=["id", "content_hash"], filesystem=self.fs)
-        errors = []
-        if has_errors:
-            errs = pq.read_table(self._path("errors", name), columns=["id", "input"], filesystem=self.fs)
-            errors = list(zip(errs.column("id").to_pylist(), errs.column("input").to_pylist()))
+
+        def read(table: str, columns: list[str]) -> pa.Table:
+            try:
+                return pq.read_table(self._path(table, name), columns=columns, filesystem=self.fs)
+            except (pa.ArrowException, ValueError) as exc:
+                raise ValueError(f"{table}/{name}: unreadable ({' '.join(str(exc).split())[:160]})") from None
+
+        docs = read("documents", ["id", "content_hash"])
+        errs = read("errors", ["id", "input"]) if has_errors else None
+        errors = list(zip(errs.column("id").to_pylist(), errs.column("input").to_pylist())) if errs is not None else []
         return dict(zip(docs.column("id").to_pylist(), docs.column("content_hash").to_pylist())), errors
 
     def _remove_chunk(self, chunk: int, problems: list[str], report: Report) -> None:
