@@ -72,14 +72,30 @@ SPEAKER_WEIGHT = 1.5
 LOOK_BACK = 1500  # characters of context at most, for texts without paragraph breaks
 
 
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|al|bin|da|del|la))*")
+SOURCE_MARGIN = 20  # characters of context the NER model reads on each side of a source
+NAME_MARGIN = 15  # and of a capitalised name it is asked about
+
+
 def context_ranges(text: str, sources: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Where the NER model must read: each source's paragraph so far and the paragraph before it, to
-    the end of the source's line. Merged, so no character is read twice."""
-    ranges = []
+    """Where the NER model reads: a little around each source, and, for a source that is a pronoun,
+    a title or a surname, around the first mention of each full name in the paragraphs it may
+    point back to. Reading only these
+    (about a tenth of an article) keeps voice within the time budget; reading the whole context
+    cost 50-70% of an analysis. Merged, so no character is read twice."""
+    ranges = [(max(0, s - SOURCE_MARGIN), min(len(text), e + SOURCE_MARGIN)) for s, e in sources]
+    seen: set[str] = set()
     for s, e in sources:
+        words = text[s:e].split()
+        if len(words) > 1 and words[0].lower() not in ("the", "this", "that"):
+            continue  # "Sen. Ted Cruz", "a spokesman for the city": nothing to look back for
         start = max(_paragraph_start(text, s, back=1), s - LOOK_BACK)
-        end = text.find("\n", e)
-        ranges.append((start, len(text) if end < 0 else min(end, e + 300)))
+        for m in _CAPITALISED.finditer(text, start, s):
+            name = m.group()
+            if name in seen or " " not in name.strip():
+                continue  # a full name is asked about once; its surname alone is found by matching
+            seen.add(name)
+            ranges.append((max(0, m.start() - NAME_MARGIN), min(len(text), m.end() + NAME_MARGIN)))
     merged: list[tuple[int, int]] = []
     for s, e in sorted(ranges):
         if merged and s <= merged[-1][1]:
