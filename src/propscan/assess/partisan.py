@@ -77,12 +77,13 @@ class PartisanModel:
         found: list[Reason] = []
         avoid = clutter(evidence.text, evidence.sentences)
         terms = [(t, w) for t, w in self.words.weighted_terms(evidence.text).items()
-                 if not (is_common_words(t, self.words.vocab) or is_number_or_date(t))]
+                 if not is_number_or_date(t)]
         phrases = 0
         for term, w in sorted(terms, key=lambda kv: -sign * kv[1]):
             if phrases == 3 or sign * w <= 0:
                 break
-            if where := _find(evidence.text, term, avoid):
+            where = _find(evidence.text, term, avoid)
+            if where and not is_common_words(evidence.text[where[0] : where[1]], self.words.vocab):
                 found.append(Reason("phrase", evidence.text[where[0] : where[1]], w * scale, *where))
                 phrases += 1
         if len(evidence.sentences):
