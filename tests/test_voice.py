@@ -156,3 +156,17 @@ def test_the_polnear_layer_keeps_every_attribution_the_tagger_found(analyzer):
     shown = analyzer.analyze([RawArticle(source="v", text=ARTICLE, title="", kind="text")])[0].attributions
     assert len(everything) > len(shown) > 0
     assert any(ARTICLE[a.cue[0] : a.cue[1]] == "is targeting" for a in everything if a.cue)
+
+
+def test_an_open_letter_quoted_whole_is_its_signers_and_titles_are_not_names(analyzer):
+    """After "she wrote:", a letter without quote marks: its "I" is the candidate, never "As
+    Treasurer" or the organisation it names; it ends at the signature, where the author resumes."""
+    from propscan.ingest.sources import RawArticle
+
+    text = (FIXTURES / "voice_letter.txt").read_text(encoding="utf-8")
+    doc = analyzer.analyze([RawArticle(source="l", text=text, title="", kind="text")])[0]
+    shown = {text[a.content[0] : a.content[1]]: a.source.name if a.source else None for a in doc.attributions}
+    letter = next(c for c in shown if c.startswith("As Treasurer, I will open every account"))
+    assert shown[letter] == "Maria Delgado"
+    assert letter.endswith("I ask for your vote on November 6.")  # the signature and what follows are not in it
+    assert set(shown.values()) <= {"Maria Delgado", "Paul Whitfield"}  # a title is not part of a name

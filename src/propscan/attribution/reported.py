@@ -166,6 +166,35 @@ def _nearest_content(text: str, contents: list[tuple[int, int]], cue: tuple[int,
     return best if best is not None and _gap(best, cue) <= MAX_CUE_GAP else None
 
 
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|we|We|my|My|our|Our|me|us)\b")
+_SIGNATURE = re.compile(r"^[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}$")  # "Maria Delgado" alone on a line
+
+
+def _opens_statement(text: str, cue: tuple[int, int]) -> bool:
+    """A cue that ends its line with a colon ("In it, she wrote:") introduces a letter or statement
+    quoted whole, without quote marks, in the paragraphs that follow."""
+    rest = text[cue[1] : cue[1] + 3].lstrip(" \t")
+    return text[cue[0] : cue[1]].rstrip().endswith(":") and rest[:1] in ("\n", "\r") or rest.startswith(":\n")
+
+
+def statement_block(text: str, after: int) -> tuple[int, int] | None:
+    """The paragraphs after `after` that speak in the first person, up to a signature or the first
+    paragraph that does not (the article's own voice again)."""
+    start = end = None
+    pos = after
+    for m in re.finditer(r"[^\r\n]+", text[after:]):
+        line = m.group().strip()
+        if not line or line in (":",):
+            continue
+        if _SIGNATURE.match(line) or not _FIRST_PERSON.search(line):
+            break
+        s = after + m.start() + (len(m.group()) - len(m.group().lstrip()))
+        start = s if start is None else start
+        end = after + m.start() + len(m.group().rstrip())
+        pos = end
+    return (start, end) if start is not None and pos > after else None
+
+
 def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(0, max(a[0], b[0]) - min(a[1], b[1]))
 
@@ -180,6 +209,7 @@ def reported(text: str, found: list[Attribution], quotes: list[tuple[int, int]])
     "is targeting" does not say whose."""
     long_quotes = [q for q in quotes if len(_WORDS.findall(text[q[0] : q[1]])) >= LONE_QUOTE_WORDS]
     contents = sorted({a.content for a in found if a.content is not None})
+    blocks = []
     chosen: dict[tuple[int, int], Attribution] = {}
     for a in found:
         if a.cue is None or a.source is None:
@@ -189,9 +219,17 @@ def reported(text: str, found: list[Attribution], quotes: list[tuple[int, int]])
             continue
         if any(q[0] <= a.source[0] and a.source[1] <= q[1] for q in quotes):
             continue  # a source inside quote marks ("[Reagan]", "Flashlights?") is part of what was said
-        content = a.content if a.content and "\n" not in _between(text, a.content, a.cue) else _nearest_content(text, contents, a.cue)
+        if _opens_statement(text, a.cue):
+            content = statement_block(text, a.cue[1])
+        elif a.content and "\n" not in _between(text, a.content, a.cue):
+            content = a.content
+        else:
+            content = _nearest_content(text, contents, a.cue)
         if content is not None and (content not in chosen or _gap(content, a.cue) < _gap(content, chosen[content].cue)):
             chosen[content] = Attribution(content, a.cue, a.source)
+            if content not in contents:
+                blocks.append(content)
+    contents = sorted(set(contents) | set(blocks), key=lambda c: (c[0], -c[1]))  # a block before what lies in it
     top = headline(text)
     out, taken = [], []
     for content in contents:

@@ -105,10 +105,20 @@ def context_ranges(text: str, sources: list[tuple[int, int]]) -> list[tuple[int,
     return merged
 
 
+# titles the NER model takes into a name ("Treasurer Paul Whitfield"): readers are shown the name
+_TITLE_WORDS = frozenset(list(TITLES) + list(TITLES.values()) + """president mayor treasurer chairman chairwoman chair
+speaker justice judge minister chancellor senators governor ambassador commissioner director chief former
+mr mrs ms miss sir dame lord lady rev pope king queen prince princess""".split())
+
+
 def _clean(name: str) -> str:
     name = re.split(r"[\"“”«»„]", " ".join(name.split()))[0].strip()  # Howard “The Scream” Dean -> Howard
     name = re.sub(r"['’]s?$", "", name)
-    return re.sub(r"^(?:the|The)\s+", "", name)
+    name = re.sub(r"^(?:the|The)\s+", "", name)
+    words = name.split()
+    while len(words) > 2 and words[0].lower().strip(".") in _TITLE_WORDS:
+        words = words[1:]
+    return " ".join(words)
 
 
 class People:
