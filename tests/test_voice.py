@@ -170,3 +170,25 @@ def test_an_open_letter_quoted_whole_is_its_signers_and_titles_are_not_names(ana
     assert shown[letter] == "Maria Delgado"
     assert letter.endswith("I ask for your vote on November 6.")  # the signature and what follows are not in it
     assert set(shown.values()) <= {"Maria Delgado", "Paul Whitfield"}  # a title is not part of a name
+
+
+def test_a_title_needs_one_holder_and_a_description_that_is_no_title_names_nobody():
+    from propscan.attribution.speakers import resolve_all
+
+    text = ("Russian President Vladimir Putin met President Donald Trump in Helsinki. The president said the talks "
+            "went well. The government of Iran, led by President Hassan Rouhani, said the meeting changed nothing.")
+    pairs = [(_at(text, "The president"), _at(text, "the talks went well")),
+             (_at(text, "The government of Iran"), _at(text, "the meeting changed nothing"))]
+    assert [f.name for f in resolve_all(text, pairs)] == [None, None]
+
+
+def test_what_follows_said_on_is_where_it_was_said():
+    from propscan.attribution.polnear import Attribution
+    from propscan.attribution.quotes import find_quotes
+    from propscan.attribution.reported import reported
+
+    text = 'Sen. Susan Collins said on "State of the Union" that the strikes were justified.'
+    venue = Attribution(_at(text, '"State of the Union"'), _at(text, "said on"), _at(text, "Sen. Susan Collins"))
+    said = Attribution(_at(text, "the strikes were justified"), _at(text, "said on"), _at(text, "Sen. Susan Collins"))
+    kept = reported(text, [venue, said], find_quotes(text))
+    assert [text[a.content[0] : a.content[1]] for a in kept] == ["the strikes were justified"]

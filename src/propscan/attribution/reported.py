@@ -195,6 +195,14 @@ def statement_block(text: str, after: int) -> tuple[int, int] | None:
     return (start, end) if start is not None and pos > after else None
 
 
+_PREPOSITION_END = re.compile(r"\s(?:on|in|at|to|during|for|with|from)$", re.IGNORECASE)
+
+
+def _venue(text: str, cue: tuple[int, int], content: tuple[int, int]) -> bool:
+    """A content that follows a cue ending in a preposition names a place, a programme or a listener."""
+    return bool(_PREPOSITION_END.search(text[cue[0] : cue[1]])) and 0 <= content[0] - cue[1] <= 3
+
+
 def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(0, max(a[0], b[0]) - min(a[1], b[1]))
 
@@ -225,6 +233,8 @@ def reported(text: str, found: list[Attribution], quotes: list[tuple[int, int]])
             content = a.content
         else:
             content = _nearest_content(text, contents, a.cue)
+        if content is not None and _venue(text, a.cue, content):
+            continue  # 'said on “State of the Union”': where it was said, not what
         if content is not None and (content not in chosen or _gap(content, a.cue) < _gap(content, chosen[content].cue)):
             chosen[content] = Attribution(content, a.cue, a.source)
             if content not in contents:

@@ -107,7 +107,7 @@ def context_ranges(text: str, sources: list[tuple[int, int]]) -> list[tuple[int,
 
 # titles the NER model takes into a name ("Treasurer Paul Whitfield"): readers are shown the name
 _TITLE_WORDS = frozenset(list(TITLES) + list(TITLES.values()) + """president mayor treasurer chairman chairwoman chair
-speaker justice judge minister chancellor senators governor ambassador commissioner director chief former
+speaker justice judge minister chancellor governor ambassador commissioner director chief former
 mr mrs ms miss sir dame lord lady rev pope king queen prince princess""".split())
 
 
@@ -259,17 +259,24 @@ def _subject(people: People, at: int, content: tuple[int, int], gender: str) -> 
     return None
 
 
+_TITLED = re.compile(rf"\b({'|'.join(sorted((w.capitalize() for w in _TITLE_WORDS), key=len, reverse=True))})\.?[ \t]+"
+                     r"((?:[A-Z][\w'’-]+\.?[ \t]+){0,2}[A-Z][\w'’-]+)")
+
+
 def _titled(people: People, at: int, description: list[str]) -> str | None:
-    """'the senator': the one person named with that title in this paragraph or the one before,
-    else in the whole article before it; None when two people share the title there ("the
-    president" after both President Obama and President Trump)."""
-    want = {w.strip(".,") for w in description}
+    """'the senator': the one person named with that title ("Sen. Ted Cruz") in this paragraph or
+    the one before, else in the whole article before it; None when the description is no title
+    ("the government of Iran") or two people hold it ("the president" after President Obama and
+    President Trump)."""
+    want = {TITLES.get(w.strip(".,"), w.strip(".,")) for w in description} & _TITLE_WORDS
+    if not want:
+        return None
     for start in (max(_paragraph_start(people.text, at, 1), at - LOOK_BACK), 0):
         titled = set()
-        for x in people.within(start, at):
-            before = people.text[max(0, x.start - 40) : x.start].lower().split()[-3:]
-            if want & {TITLES.get(w.strip(".,"), w.strip(".,")) for w in before}:
-                titled.add(people.canonical(x))
+        for m in _TITLED.finditer(people.text, start, at):
+            title = m.group(1).lower().strip(".")
+            if TITLES.get(title, title) in want:
+                titled.add(people.name_at(m.start(2), m.end(2)) if " " not in m.group(2) else _clean(m.group(2)))
         if titled:
             return titled.pop() if len(titled) == 1 else None
     return None
@@ -277,7 +284,7 @@ def _titled(people: People, at: int, description: list[str]) -> str | None:
 
 def resolve_all(text: str, pairs: list[tuple], quotes: list[tuple[int, int]] = ()) -> list[Found]:
     """Each (source, content[, cue]) resolved in reading order, with NER run once over the merged
-    contexts. ``quotes``: quotations, whose names are what was said, not who said it."""
+    contexts. ``quotes``: quotations and reported words, whose names are what was said, not who said it."""
     if not pairs:
         return []
     people = People(text, entities_in(text, context_ranges(text, [p[0] for p in pairs])), quotes)

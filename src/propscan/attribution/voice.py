@@ -55,7 +55,8 @@ def for_document(text: str, found: list[polnear.Attribution], reported_only: boo
     voiced = reported(text, found, quotes)
     with_source = [a for a in voiced if a.source]
     found_speakers = dict(zip((a.content for a in with_source),
-                              resolve_all(text, [(a.source, a.content, a.cue) for a in with_source], quotes)))
+                              resolve_all(text, [(a.source, a.content, a.cue) for a in with_source],
+                                          quotes + [a.content for a in voiced])))
     kept = [a for a in voiced if not (a.content in found_speakers and found_speakers[a.content].author
                                       and not _within_other(a, voiced))]
     out = []
