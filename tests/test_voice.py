@@ -192,3 +192,17 @@ def test_what_follows_said_on_is_where_it_was_said():
     said = Attribution(_at(text, "the strikes were justified"), _at(text, "said on"), _at(text, "Sen. Susan Collins"))
     kept = reported(text, [venue, said], find_quotes(text))
     assert [text[a.content[0] : a.content[1]] for a in kept] == ["the strikes were justified"]
+
+
+@pytest.mark.parametrize("source, speaker", [
+    ("J. Brien Comey, father of fired FBI director Jim Comey,", "J. Brien Comey"),
+    ("Hillary Clinton’s erstwhile rival", None),
+    ("an Arizona conservative who dialed in to Laura Ingraham’s radio show,", None),
+    ("His", None),
+])
+def test_whose_name_a_source_gives(source, speaker):
+    from propscan.attribution.speakers import resolve_all
+
+    text = f"Laura Ingraham and Hillary Clinton were on air. {source} said the president belongs in an institution."
+    (found,) = resolve_all(text, [(_at(text, source), _at(text, "the president belongs in an institution"))])
+    assert found.name == speaker

@@ -23,7 +23,8 @@ from .entities import Entity, entities_in
 
 FIRST_PERSON = frozenset("i me my we us our".split())
 SECOND_PERSON = frozenset("you your".split())  # the author speaking to the reader ("if you agree ...")
-MALE, FEMALE = frozenset("he him his".split()), frozenset("she her hers".split())
+MALE, FEMALE = frozenset("he him".split()), frozenset("she".split())
+POSSESSIVE = frozenset("his her hers their its".split())
 
 # titles a description can use for a named person ("the senator": Sen. Ted Cruz)
 TITLES = {"sen": "senator", "rep": "representative", "gov": "governor", "gen": "general", "sec": "secretary",
@@ -175,7 +176,7 @@ class People:
                 return "m" if title.group(1) == "Mr" else "f"
             after = re.search(r"\b(he|him|his|she|her|hers)\b", self.text[pos : pos + 150], re.IGNORECASE)
             if after:
-                votes["m" if after.group(1).lower() in MALE else "f"] += 1
+                votes["m" if after.group(1).lower() in ("he", "him", "his") else "f"] += 1
         return next(iter(votes)) if len(votes) == 1 else None
 
     def quoted(self, pos: int) -> bool:
@@ -215,14 +216,23 @@ def resolve_source(people: People, source: tuple[int, int], content: tuple[int, 
     words = said.lower().replace("’", "'").split()
     if not words or "\n" in text[s:e].strip():
         return Found(None)
+    if len(words) == 1 and words[0] in POSSESSIVE:
+        return Found(None)  # "his habit of saying", "her claim": a thing of theirs, seldom their words
     named = people.touching(s, e)
+    if words[0] in ("a", "an", "the") and named and min(x.start for x in named) > s + len(said.split()[0]) + 1:
+        named = []  # "an Arizona conservative who called Ingraham's show", "the representative on the Board"
     if named:
-        # "Trump's lawyer John Dowd": the person not followed by a possessive
-        own = [x for x in named if not re.match(r"['’]s\b", text[x.end : x.end + 2])] or named
+        # "Trump's lawyer John Dowd", "Hillary Clinton's erstwhile rival": not who is followed by a possessive
+        own = [x for x in named if not re.search(r"['’]s?$", x.text) and not re.match(r"['’]s\b", text[x.end : x.end + 2])]
+        if not own:
+            return Found(None)
         persons = [x for x in own if x.kind == "person"] or own
-        # "Clinton campaign chairman John Podesta said": the person nearest the cue
-        at = cue[0] if cue else e
-        best = min(persons, key=lambda x: abs((x.start + x.end) / 2 - at))
+        first = persons[0]
+        if first.start - s <= 15 and text[first.end : first.end + 1] == ",":
+            best = first  # "J. Brien Comey, father of Jim Comey": the appositive describes the first
+        else:  # "Clinton campaign chairman John Podesta said": the person nearest the cue
+            at = cue[0] if cue else e
+            best = min(persons, key=lambda x: abs((x.start + x.end) / 2 - at))
         return Found(people.canonical(best))
     if len(words) == 1 and words[0] in FIRST_PERSON | SECOND_PERSON:
         return Found(None, author=True)
@@ -244,6 +254,7 @@ def _subject(people: People, at: int, content: tuple[int, int], gender: str) -> 
         start = max(_paragraph_start(text, at, back), at - LOOK_BACK)
         seen = [(pos, full) for pos, full in people.mentions(start, at)
                 if not content[0] <= pos < content[1] and not people.quoted(pos)]
+        seen += [(pos, full) for pos, full in people.speakers if start <= pos < at]
         fits = [(pos, full) for pos, full in seen if people.gender_of(full) == gender]
         if fits:
             weight = Counter()
@@ -260,7 +271,7 @@ def _subject(people: People, at: int, content: tuple[int, int], gender: str) -> 
 
 
 _TITLED = re.compile(rf"\b({'|'.join(sorted((w.capitalize() for w in _TITLE_WORDS), key=len, reverse=True))})\.?[ \t]+"
-                     r"((?:[A-Z][\w'’-]+\.?[ \t]+){0,2}[A-Z][\w'’-]+)")
+                     r"((?:(?:[A-Z][\w'’-]+\.?|de|van|von|al|bin|da|del|la)[ \t]+){0,3}[A-Z][\w'’-]+)")
 
 
 def _titled(people: People, at: int, description: list[str]) -> str | None:
