@@ -236,3 +236,24 @@ def test_history_counts_the_passages_the_result_page_shows(client):
     assert stored.id in client.get("/history", params={"q": "Council Votes Again", "technique": "Loaded_Language"}).text
     listed = client.get("/api/v1/analyses", params={"q": "Council Votes Again"}).json()["items"][0]
     assert (listed["n_shown"], listed["n_spans"]) == (1, 2)
+
+
+def test_a_too_large_upload_by_form_answers_with_the_page(analyzer, tmp_path):
+    """The server's body limit answered a form upload with raw JSON: a browser now gets the form
+    again with the message (413), while the API keeps its JSON error."""
+    with TestClient(make_app(analyzer, tmp_path / "big.db", max_body=20_000), base_url=BASE,
+                    raise_server_exceptions=False) as c:
+        story = ("The reckless council will ruin the harbour. " * 1_000).encode()
+        resp = analyse(c, files={"file": ("story.txt", story, "text/plain")})
+        assert resp.status_code == 413 and resp.headers["content-type"].startswith("text/html")
+        message = re.search(r'<p class="ps-error" role="alert" id="error">(.*?)</p>', resp.text, re.S).group(1)
+        assert "20,000-byte limit" in message and "smaller file" in message
+        assert 'name="file"' in resp.text and resp.headers["x-frame-options"] == "DENY"
+        # sent in chunks, without a declared length, it is counted as it arrives
+        form = b'--b\r\nContent-Disposition: form-data; name="text"\r\n\r\n' + story + b"\r\n--b--\r\n"
+        chunked = c.post("/analyse", content=iter([form[i:i + 4096] for i in range(0, len(form), 4096)]),
+                         headers={"content-type": "multipart/form-data; boundary=b"}, follow_redirects=False)
+        assert chunked.status_code == 413 and "over the 20,000-byte limit" in chunked.text and "<form" in chunked.text
+        api = c.post("/api/v1/analyses", json={"text": story.decode()})
+        assert api.status_code == 413 and api.json()["error"]["code"] == "body_too_large"
+        assert c.get("/api/v1/analyses").json()["total"] == 0

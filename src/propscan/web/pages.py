@@ -25,6 +25,7 @@ from .analyses import analyse_and_store, stored_or_404
 from .auth import require_key
 from .errors import ApiError, classify
 from .intake import from_pasted_text, from_upload, from_url
+from .security import REFUSED
 from .templating import not_found_page, page
 
 router = APIRouter(include_in_schema=False)
@@ -62,6 +63,9 @@ async def _form_intake(request: Request, form):
 
 @router.post("/analyse")
 async def analyse_form(request: Request):
+    refused = request.scope.get(REFUSED)  # the guard refused the body: too large
+    if refused:
+        return page(request, "home.html", 413, error=f"{refused}; choose a smaller file, or paste the article's text")
     max_body = request.app.state.config.max_body
     try:
         form = await request.form(max_files=1, max_fields=10, max_part_size=max_body)

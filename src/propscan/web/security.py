@@ -20,6 +20,33 @@ HEADERS = [
     (b"x-frame-options", b"DENY"),
 ]
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+BODY_METHODS = {"POST", "PUT", "PATCH"}  # a DELETE's body is never read, so it is never buffered or refused
+FORM_TYPES = {b"multipart/form-data", b"application/x-www-form-urlencoded"}
+REFUSED = "propscan.refused"  # scope key: why the guard refused a page form's body (the page explains)
+DRAIN_LIMIT = 64 * 1024 * 1024  # read and drop at most this much of a refused form upload
+
+
+def is_page_form(scope, headers: dict[bytes, bytes]) -> bool:
+    """A browser's form post to a page (not the JSON API): its refusal must be a page, not JSON."""
+    kind = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
+    return kind in FORM_TYPES and not scope["path"].startswith("/api/")
+
+
+async def _drain(receive, limit: int) -> None:
+    """Read the rest of a refused upload and drop it: a browser that is still sending when the
+    server answers and closes may show a connection error, not the answer. `receive` must have
+    body left to give (else it waits for the client to go)."""
+    seen, more = 0, True
+    while more and seen <= limit:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        seen += len(message.get("body", b""))
+        more = message.get("more_body", False)
+
+
+async def _no_body():
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 def is_loopback(host: str) -> bool:
@@ -96,10 +123,11 @@ class Guard:
             host = headers.get(b"host", b"")
             if origin and origin.split(b"://", 1)[-1] != host:  # "null" origins are refused too
                 return await _send_json(send, 403, "cross_origin", "writes from another site are refused")
+        if scope["method"] in BODY_METHODS:
             declared = headers.get(b"content-length")
             if declared and declared.isdigit() and int(declared) > self.max_body:
-                return await _send_json(send, 413, "body_too_large",
-                                        f"request body is {int(declared):,} bytes, over the {self.max_body:,}-byte limit")
+                return await self._too_large(scope, headers, receive, send, send_with_headers,
+                                             f"{int(declared):,} bytes, over the {self.max_body:,}-byte limit")
             body, more = bytearray(), True
             while more:
                 message = await receive()
@@ -108,8 +136,8 @@ class Guard:
                 body += message.get("body", b"")
                 more = message.get("more_body", False)
                 if len(body) > self.max_body:
-                    return await _send_json(send, 413, "body_too_large",
-                                            f"request body is over the {self.max_body:,}-byte limit")
+                    return await self._too_large(scope, headers, receive if more else _no_body, send,
+                                                 send_with_headers, f"over the {self.max_body:,}-byte limit")
             replayed = False
 
             async def replay():
@@ -121,3 +149,11 @@ class Guard:
 
             return await self.app(scope, replay, send_with_headers)
         return await self.app(scope, receive, send_with_headers)
+
+    async def _too_large(self, scope, headers, receive, send, send_with_headers, how: str):
+        """413: JSON for the API; for a page's form, the app answers with the page and the message
+        (it gets the request without its body, marked `REFUSED`)."""
+        if not is_page_form(scope, headers):
+            return await _send_json(send, 413, "body_too_large", f"request body is {how}")
+        await _drain(receive, DRAIN_LIMIT)
+        return await self.app({**scope, REFUSED: f"the form is {how}"}, _no_body, send_with_headers)
