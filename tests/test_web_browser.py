@@ -490,3 +490,18 @@ def test_history_fits_a_phone_as_cards(browser, base_url, example_text):
             assert "Passages shown" in row.locator("td.n-shown").evaluate("td => getComputedStyle(td, '::before').content")
         shot(pg, name)
         assert not pg.console_errors
+
+
+def test_a_too_large_upload_shows_the_form_again_with_the_message(browser, analyzer, tmp_path):
+    """Through a real server and browser (the upload is refused mid-way): the page, not raw JSON."""
+    big = tmp_path / "whole-archive.txt"
+    big.write_bytes(b"The reckless council will ruin the harbour. " * 70_000)  # ~3 MB
+    with running_server(make_app(analyzer, tmp_path / "big.db", max_body=100_000)) as url:
+        for pg, name in desktop_and_phone(browser, "upload-too-large"):
+            pg.goto(url + "/")
+            pg.set_input_files("#file", str(big))
+            with pg.expect_navigation():
+                pg.click("#analyse")
+            assert "over the 100,000-byte limit" in pg.locator("#error").inner_text()
+            assert pg.locator("#file").is_visible()  # the form, to try again
+            shot(pg, name)
