@@ -330,3 +330,27 @@ def test_short_article_is_answered_during_a_long_one(client, example_text):
     assert short.status_code == 200 and finished["short"] < finished["long"]
     alone = client.post("/api/v1/analyses", params={"store": "false"}, json={"text": ARTICLE}).json()
     assert short.json()["spans"] == alone["spans"]
+
+
+@pytest.mark.parametrize("content,content_type,status,code,words", [
+    (b"", "application/json", 422, "empty_body", 'send JSON such as {"text": "..."} with Content-Type: application/json'),
+    (b"", None, 422, "empty_body", "Content-Type: application/json"),
+    (b'{"text": "The reckless plan."}', "text/plain", 415, "unsupported_media_type",
+     'sent as text/plain, not as JSON: send JSON such as {"text": "..."} with Content-Type: application/json'),
+    (b"text=The+reckless+plan.", "application/x-www-form-urlencoded", 415, "unsupported_media_type",
+     "sent as application/x-www-form-urlencoded"),
+    (b'["The reckless plan."]', "application/json", 422, "invalid_request", "JSON but not an object"),
+])
+def test_a_wrong_body_says_what_to_send(client, content, content_type, status, code, words):
+    """'missing 'body'' and 'Input should be a valid dictionary or object to extract fields from'
+    told a client nothing it could act on."""
+    headers = {"content-type": content_type} if content_type else {}
+    resp = client.post("/api/v1/analyses", content=content, headers=headers)
+    assert_error(resp, status, code, words)
+    assert "dictionary" not in resp.text and "'body'" not in resp.text
+
+
+def test_a_delete_is_not_refused_for_a_body_it_never_reads(app_factory):
+    small = app_factory(max_body=1_000)
+    resp = small.request("DELETE", "/api/v1/analyses/nothing-here", content=b"x" * 5_000)
+    assert_error(resp, 404, "not_found")

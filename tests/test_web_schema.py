@@ -89,3 +89,25 @@ def test_document_is_exact_per_operation(api_schema, server):
     request_schema = spec["components"]["schemas"]["AnalysisRequest"]
     assert len(request_schema["oneOf"]) == 3
     assert all(request_schema["properties"][k]["type"] == "string" for k in ("text", "url", "html"))
+
+
+def test_each_status_is_described_as_it_happens_on_its_route(server):
+    """The document described statuses generically ("400 body not JSON" on GET /healthz, which has
+    no body; 413 on DELETE). Now each status is listed only where it can happen, in that route's words."""
+    import httpx
+
+    spec = httpx.get(server + "/openapi.json").json()
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            where = f"{method.upper()} {path}"
+            described = {code: r["description"] for code, r in op["responses"].items()}
+            assert "host_not_allowed" in described["400"], where
+            if "requestBody" not in op:  # nothing to be malformed, too large or of the wrong type
+                assert "JSON" not in described["400"] and "body" not in described["400"].lower(), where
+                assert not {"413", "415"} & set(described), where
+            if method == "get":  # reads need no key and are never cross-site writes
+                assert not {"401", "403"} & set(described), where
+    post = spec["paths"]["/api/v1/analyses"]["post"]["responses"]
+    assert "malformed_json" in post["400"]["description"] and "application/json" in post["415"]["description"]
+    assert "413" not in spec["paths"]["/api/v1/analyses/{analysis_id}"]["delete"]["responses"]
+    assert set(spec["paths"]["/healthz"]["get"]["responses"]) == {"200", "400"}

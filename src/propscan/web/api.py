@@ -36,12 +36,14 @@ class ErrorBody(BaseModel):
 
 
 ERROR_TEXT = {
-    400: "Malformed request: body not JSON or not UTF-8 (`malformed_json`), or a Host name this server does not "
-         "answer to (`host_not_allowed`)",
-    401: "API key missing or wrong (`unauthorized`)",
+    # Each as it happens on a route without a body; routes where more can happen word their own.
+    400: "A Host name this server does not answer to (`host_not_allowed`)",
+    401: "This server requires an API key for changes, and it is missing or wrong (`unauthorized`)",
     403: "A write from another site: the Origin is not this server (`cross_origin`)",
-    404: "No such analysis (`not_found`)",
-    413: "Body or article text over the limit (`body_too_large`, `too_large`)",
+    404: "No analysis with this id (`not_found`)",
+    413: "The body is over the server's byte limit (`body_too_large`), or the article's text (given, extracted "
+         "or fetched) is over its character limit (`too_large`)",
+    415: "The body is not sent as JSON: send it with `Content-Type: application/json` (`unsupported_media_type`)",
     422: "Invalid query parameter (`invalid_request`)",
     503: "The model cannot be used (`model_unavailable`), or the history's storage cannot be written: read-only "
          "(`storage_read_only`), locked by another process (`storage_locked`), damaged (`storage_damaged`) or "
@@ -58,8 +60,10 @@ STORAGE_READ = ("The history cannot be read now: its database is damaged (`stora
 STORAGE_READ_FULL = "The history cannot be opened: the disk holding it is full (`storage_full`)"
 
 
-UNUSABLE = ("Invalid request, or an article that cannot be analysed (`invalid_request`, `unknown_field`, "
-            "`missing_field`, `invalid_input`, `fetch_failed`, `no_article`)")
+UNUSABLE = ("Invalid request, or an article that cannot be analysed (`empty_body`, `invalid_request`, "
+            "`unknown_field`, `missing_field`, `invalid_input`, `fetch_failed`, `no_article`)")
+BAD_BODY = ("Body not valid JSON, or not UTF-8 (`malformed_json`), or a Host name this server does not answer to "
+            "(`host_not_allowed`)")
 
 
 def errors(*codes: int, **descriptions: str) -> dict:
@@ -256,7 +260,7 @@ CREATED = {
                         200: {"model": Analysis, "description": "With `store=false`: analysed, not stored (`id` is "
                               "null). Otherwise: the same text was already analysed by this model; that analysis "
                               "is returned, marked `analysed_again_at`"},
-                        **errors(401, 403, 413, 422, 503, 507, e422=UNUSABLE)})
+                        **errors(401, 403, 413, 415, 422, 503, 507, e400=BAD_BODY, e422=UNUSABLE)})
 async def create_analysis(request: Request, response: Response, body: AnalysisRequest,
                           store: Annotated[bool, Query(description="false: analyse without storing")] = True):
     require_key(request)
@@ -279,7 +283,7 @@ def get_analysis(request: Request, analysis_id: str):
 @router.delete("/api/v1/analyses/{analysis_id}", status_code=204, tags=["analyses"], operation_id="delete_analysis",
                summary="Delete a stored analysis",
                responses={204: {"description": "Deleted (on a full disk too, while the space set aside for it lasts)"},
-                          **errors(401, 403, 404, 413, 503, 507, e503=STORAGE_WRITE, e507=STORAGE_FULL_DELETE)})
+                          **errors(401, 403, 404, 503, 507, e503=STORAGE_WRITE, e507=STORAGE_FULL_DELETE)})
 def delete_analysis(request: Request, analysis_id: str):
     require_key(request)
     if not request.app.state.store.delete(analysis_id):
@@ -295,7 +299,7 @@ def list_analyses(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    technique: Annotated[TechniqueName | None, Query(description="only analyses with this technique")] = None,
+    technique: Annotated[TechniqueName | None, Query(description="only analyses showing this technique (a passage at or above the display threshold, as on the result page)")] = None,
     q: Annotated[str, Query(max_length=200, description="search in title and source")] = "",
     domain: Annotated[str, Query(max_length=253, description="only analyses of URLs on this domain")] = "",
     partisan: Annotated[Literal["hyperpartisan", "not"] | None, Query(description="only analyses that read as hyperpartisan (probability >= 0.5), or as not")] = None,

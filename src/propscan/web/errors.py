@@ -58,11 +58,33 @@ def classify(exc: PropscanError) -> tuple[int, str]:
     return 503, "model_unavailable"
 
 
-def describe_validation(exc: RequestValidationError) -> tuple[int, str, str]:
+SEND_JSON = 'send JSON such as {"text": "..."} with Content-Type: application/json'
+
+
+def describe_body(kind: str, value, content_type: str) -> tuple[int, str, str] | None:
+    """The request body as a whole is wrong: say what to send (pydantic's words, "missing 'body'" or
+    "Input should be a valid dictionary", do not). Bytes mean FastAPI did not read the body as JSON,
+    because of its declared type: 415."""
+    if kind == "missing":
+        return 422, "empty_body", f"request body is empty (or null): {SEND_JSON}"
+    if isinstance(value, bytes):
+        declared = content_type.split(";", 1)[0].strip()[:80]
+        said = f"sent as {declared}" if declared else "sent without a Content-Type"
+        return 415, "unsupported_media_type", f"request body is {said}, not as JSON: {SEND_JSON}"
+    if kind in ("model_attributes_type", "dict_type", "model_type"):
+        return 422, "invalid_request", f"request body is JSON but not an object: {SEND_JSON}"
+    return None
+
+
+def describe_validation(exc: RequestValidationError, content_type: str = "") -> tuple[int, str, str]:
     errors = exc.errors()
     first = errors[0] if errors else {"type": "", "loc": (), "msg": "invalid request"}
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
     kind = first.get("type", "")
+    if tuple(first.get("loc", ())) == ("body",):
+        whole = describe_body(kind, first.get("input"), content_type)
+        if whole:
+            return whole
     if kind == "json_invalid":
         return 400, "malformed_json", f"request body is not valid JSON ({first.get('ctx', {}).get('error', 'parse error')})"
     if kind == "extra_forbidden":
@@ -96,7 +118,7 @@ def install(app) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
-        return json_error(*describe_validation(exc))
+        return json_error(*describe_validation(exc, request.headers.get("content-type", "")))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
