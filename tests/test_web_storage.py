@@ -137,6 +137,8 @@ def test_locked_database_is_503_and_reads_go_on(app_on, tmp_path):
                              "could not store the analysis", "locked by another process", "nothing was stored")
         assert_storage_error(client.delete(f"/api/v1/analyses/{stored}"), 503, "storage_locked",
                              "nothing was deleted")
+        page = client.post(f"/a/{stored}/delete", data={"confirm": "yes"})
+        assert page.status_code == 503 and "Not deleted" in page.text and "locked by another process" in page.text
         assert total(client) == 1
         assert client.get(f"/api/v1/analyses/{stored}").status_code == 200
         assert store_state(client)["store"]["state"] == "locked"
