@@ -41,9 +41,9 @@ class Namespace:
         return done.stdout
 
     def fill(self) -> int:
-        """Fill the disk with one file until it refuses a byte more; returns the bytes written."""
+        """Fill the disk (again) with one file until it refuses a byte more; returns the bytes written."""
         written = 0
-        fd = os.open(self.outside(self.disk / "filler"), os.O_WRONLY | os.O_CREAT, 0o600)
+        fd = os.open(self.outside(self.disk / "filler"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             for size in (1 << 16, 1 << 12, 1):
                 try:

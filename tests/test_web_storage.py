@@ -48,7 +48,7 @@ def store_state(client) -> dict:
     return resp.json()
 
 
-def test_full_disk_is_507_reads_go_on_and_delete_makes_room(tmp_path):
+def test_full_disk_is_507_reads_go_on_and_delete_works_or_says_why(tmp_path):
     with private_disk(tmp_path, "tmpfs", size_mb=4) as ns, serving(ns, ns.disk / "propscan.db",
                                                                    tmp_path / "serve.log") as client:
         ids = [client.post("/api/v1/analyses", json={"text": article(n)}).json()["id"] for n in range(3)]
@@ -69,6 +69,11 @@ def test_full_disk_is_507_reads_go_on_and_delete_makes_room(tmp_path):
 
         assert client.delete(f"/api/v1/analyses/{ids[0]}").status_code == 204
         assert client.get(f"/api/v1/analyses/{ids[0]}").status_code == 404
+        assert total(client) == 2
+
+        ns.fill()  # the space the first delete was given is taken too: the next one says why it cannot
+        assert_storage_error(client.delete(f"/api/v1/analyses/{ids[1]}"), 507, "storage_full",
+                             "could not delete the analysis", "nothing was deleted", "set aside for deleting is used up")
         assert total(client) == 2
 
 

@@ -160,8 +160,11 @@ class Connections:
         try:
             return self._write_once(work, doing, outcome)
         except StorageError as exc:
-            if not (use_reserve and exc.kind == "full" and self.reserve.release()):
+            if not (use_reserve and exc.kind == "full"):
                 raise
+            if not self.reserve.release():
+                raise StorageError("full", f"{exc}: the space set aside for deleting is used up too, so room must "
+                                           "be made on the server's disk") from None
         result = self._write_once(work, doing, outcome)
         self._failure = StorageError("full", f"{REASONS['full']}: a delete used the space set aside for it")
         return result
