@@ -37,6 +37,8 @@ def _forms(verb: str) -> set[str]:
     """A regular verb's inflections, good enough for a closed list ("argue" -> argues, argued, arguing)."""
     stem = verb[:-1] if verb.endswith("e") else verb
     out = {verb, verb + ("es" if verb.endswith(("s", "sh", "ch", "x")) else "s"), stem + "ing", *_IRREGULAR.get(verb, [])}
+    if re.search(r"[^aeiou][aeiou][bdgklmnprt]$", verb):  # admit -> admitted, admitting; plan -> planned
+        out |= {verb + verb[-1] + "ed", verb + verb[-1] + "ing"}
     if verb.endswith("y") and verb[-2] not in "aeiou":
         out |= {verb[:-1] + "ies", verb[:-1] + "ied"}
     else:
@@ -126,10 +128,18 @@ _NAME_VERB = re.compile(r"^(?:[A-Z][\w.'’-]*\s+){1,3}[a-z]+s\b")  # "Mrs. Clin
 
 
 def is_clause(piece: str) -> bool:
-    piece = piece.replace("’", "'").strip("\"“”‘'«» ")
+    piece = re.sub(r"[\"“”«»„]|(?<!\w)['‘’]|['‘’](?!\w)", "", piece).replace("’", "'").strip()
     words = set(re.findall(r"[a-z]+", piece))
     return bool(_FINITE.search(piece) or _PAST.search(piece) or _SUBJECT_START.match(piece)
                 or _NAME_VERB.search(piece) or words & _IRREGULAR_PAST)
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1
+    return start, end
 
 
 def _without_stubs(text: str, start: int, end: int) -> tuple[int, int]:
@@ -222,6 +232,7 @@ def reported(text: str, found: list[Attribution], quotes: list[tuple[int, int]])
     for a in found:
         if a.cue is None or a.source is None:
             continue
+        a = Attribution(a.content, _whole_words(text, *a.cue), a.source)  # "wee" of "tweeted" is "tweeted"
         cue = text[a.cue[0] : a.cue[1]]
         if not is_reporting_cue(cue) or is_passive(cue) or _SENTENCE_END.search(_between(text, a.source, a.cue)):
             continue
