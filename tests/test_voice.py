@@ -206,3 +206,16 @@ def test_whose_name_a_source_gives(source, speaker):
     text = f"Laura Ingraham and Hillary Clinton were on air. {source} said the president belongs in an institution."
     (found,) = resolve_all(text, [(_at(text, source), _at(text, "the president belongs in an institution"))])
     assert found.name == speaker
+
+
+def test_an_embedded_post_is_its_signers():
+    from propscan.attribution.voice import for_document
+
+    text = ("Biden gets a pass\n\nSocial media has begun asking where the outrage is.\n\n"
+            "#WomenWhoVote wonder why Joe Biden gets a pass on “inappropriate touching.” Yikes! pic.twitter.com/gtk64X3tXH\n\n"
+            "— Trump the Hill (@TrumpTheHill) October 15, 2016\n\n"
+            "Sure let’s have that conversation https://t.co/wC1deHu544\n\n"
+            "— Stephen Miller (@redsteeze) Oct. 9, 2016\n\nThe campaign did not comment.\n")
+    shown = [(text[a.content[0] : a.content[1]], a.source.name) for a in for_document(text, [])]
+    assert shown == [("#WomenWhoVote wonder why Joe Biden gets a pass on “inappropriate touching.” Yikes! pic.twitter.com/gtk64X3tXH",
+                      "Trump the Hill"), ("Sure let’s have that conversation https://t.co/wC1deHu544", "Stephen Miller")]

@@ -32,22 +32,32 @@ TITLES = {"sen": "senator", "rep": "representative", "gov": "governor", "gen": "
           "dr": "doctor", "prof": "professor", "supt": "superintendent", "det": "detective", "insp": "inspector"}
 _HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+$")
 # a short list of common first names; gender otherwise comes from the pronouns the article uses
-_MALE_NAMES = frozenset("""donald barack bill joe mike mitch chuck paul ted bernie john james robert michael william david
-richard joseph thomas charles christopher daniel matthew anthony mark steven steve kevin brian george jeff jeffrey ryan
-jacob gary eric jonathan stephen larry justin scott brandon frank benjamin gregory samuel raymond patrick jack dennis
-jerry tyler aaron jose adam henry nathan douglas zachary peter kyle walter ethan jeremy harold keith christian roger
-noah gerald carl terry sean austin arthur lawrence jesse dylan bryan jordan billy bruce albert willie gabriel logan
-alan juan wayne roy ralph randy eugene vincent russell elijah louis bobby philip johnny rudy newt lindsey marco rand
-rex jared rod reince sean devin jim tim tom kim vladimir xi emmanuel boris justin nigel recep bashar hassan benjamin
-""".split()) - {"kim"}
-_FEMALE_NAMES = frozenset("""hillary nancy elizabeth kamala michelle melania ivanka sarah kellyanne betsy nikki susan
-mary patricia jennifer linda barbara jessica margaret karen lisa betty sandra ashley dorothy kimberly emily donna
-carol amanda melissa deborah stephanie rebecca laura sharon cynthia kathleen amy shirley angela helen anna brenda
-pamela nicole samantha katherine christine debra rachel catherine carolyn janet ruth maria heather diane virginia
-julie joyce victoria olivia kelly christina lauren joan evelyn judith megan cheryl andrea hannah martha jacqueline
-frances gloria ann teresa kathryn sara janice jean alice madison doris abigail julia judy grace denise amber marilyn
-beverly danielle theresa sophia marie diana brittany natalie isabella charlotte rose alexis kayla dianne maxine
-alexandria ilhan rashida theresa angela marine""".split())
+_MALE_NAMES = frozenset("""aaron abraham adam adrian al alan albert alex alexander alfred andrew andy anthony antonio
+arthur austin barack barry ben benjamin bernard bernie bill billy bob bobby boris brad bradley brandon brett brian
+bruce bryan carl carlos chad charles charlie chris christopher chuck clarence clint colin craig curtis dale dan
+daniel danny darrell dave david dean dennis derek devin dick don donald doug douglas dwight earl ed eddie edward
+elijah emmanuel eric ernest eugene evan frank fred frederick gabriel gary gene geoff george gerald glenn gordon
+greg gregory harold harry hassan henry herbert howard hugh ian isaac jack jacob jake james jared jason jay jeb
+jeff jeffrey jeremy jerome jerry jesse jim jimmy joe joel john johnny jon jonathan jordan jose joseph josh joshua
+juan julian justin keith ken kenneth kevin kim_jong kirk kyle lamar larry lawrence leon lindsey lou louis luis luke
+marco mark martin matt matthew max michael mike mitch mitt mohammed muhammad nathan neil newt nicholas nick nigel
+noah norman oliver omar oscar patrick paul pete peter phil philip preet rahm ralph rand randy ray raymond recep
+reince rex richard rick rob robert rod rodrigo roger ron ronald ross roy rudy russell ryan sam samuel scott sean
+sebastian sergei seth shawn stephen steve steven stuart ted terry thomas tim timothy todd tom tommy tony travis
+trey troy tucker tyler victor vince vincent vladimir walter warren wayne wesley will william xi""".split())
+_FEMALE_NAMES = frozenset("""abigail alexandria alice alison allison amanda amber amy andrea angela ann anna anne
+annie ashley barbara betsy betty beverly brenda brittany candace carly carol caroline carolyn catherine cathy
+charlotte cheryl chloe christina christine cindy claire connie cynthia dana danielle deborah debbie debra denise
+diana diane dianne donna doris dorothy edith elaine eleanor elena elise elizabeth ellen emily emma erin evelyn
+frances gabby gabrielle gina gloria grace hannah heather heidi helen hillary hope ilhan irene ivanka jackie
+jacqueline jan jane janet janice jean jeanne jennifer jessica jill joan joanne jodi joni joy joyce judith judy
+julia julie karen kate katherine kathleen kathryn kathy katie kay kayleigh kellyanne kelly kim kirsten kristen
+laura lauren linda lisa liz lois lori lorraine louise lucy lynn madeleine madison maggie mara margaret maria
+marie marilyn marine marsha martha mary maureen maxine megan melania melanie melissa meryl mia michele michelle
+mika miriam molly monica nancy natalie nicole nikki nina olivia pam pamela patricia patty paula pauline peggy
+penny rachel rashida rebecca regina rita roberta rose rosie ruth samantha sandra sara sarah sharon sheila shirley
+sonia sophia stacey stephanie sue susan suzanne tammy tara teresa theresa tiffany tina tulsi valerie vanessa
+victoria virginia wendy whitney""".split())
 
 
 @dataclass(frozen=True)
@@ -174,9 +184,10 @@ class People:
             title = _HONORIFIC.search(self.text[max(0, pos - 6) : pos])
             if title:
                 return "m" if title.group(1) == "Mr" else "f"
-            after = re.search(r"\b(he|him|his|she|her|hers)\b", self.text[pos : pos + 150], re.IGNORECASE)
+            # the first subject pronoun after a mention, in the same paragraph ("Gina Miller ... She said")
+            after = re.search(r"\b(he|she)\b", self.text[pos : pos + 150].split("\n")[0], re.IGNORECASE)
             if after:
-                votes["m" if after.group(1).lower() in ("he", "him", "his") else "f"] += 1
+                votes["m" if after.group(1).lower() == "he" else "f"] += 1
         return next(iter(votes)) if len(votes) == 1 else None
 
     def quoted(self, pos: int) -> bool:

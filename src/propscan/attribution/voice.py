@@ -11,6 +11,8 @@ from dataclasses import replace
 
 from ..doc import AnalysedDocument, Attribution, Span, Speaker
 from . import polnear
+from .link import overlaps
+from .posts import embedded_posts
 from .quotes import find_quotes
 from .reported import reported
 from .speakers import resolve_all
@@ -44,8 +46,9 @@ def shifted(a: polnear.Attribution, offset: int) -> polnear.Attribution:
 
 def for_document(text: str, found: list[polnear.Attribution], reported_only: bool = True) -> list[Attribution]:
     """Attributions as the document keeps them. By default only someone else's words or thoughts
-    (reported.py), each source resolved to the person or organisation it names (speakers.py); a
-    passage whose source is "I" or "we" outside any quotation is the author's and is left out.
+    (reported.py) and posts embedded with their signature (posts.py), each source resolved to the
+    person or organisation it names (speakers.py); a passage whose source is "I" or "we" outside any
+    quotation is the author's and is left out.
     ``reported_only=False``: every attribution the tagger found, as PolNeAR annotates them (beliefs,
     intentions and deeds too), sources unresolved; what `evaluate --polnear` scores."""
     if not reported_only:
@@ -68,7 +71,10 @@ def for_document(text: str, found: list[polnear.Attribution], reported_only: boo
             name = found_speakers[outer.content].name if outer is not None and outer.source else who.name
         source = Speaker(*a.source, text[a.source[0] : a.source[1]], name) if a.source else None
         out.append(Attribution(a.content, a.cue, source))
-    return out
+    posts = embedded_posts(text)  # a post is its signer's whole, whatever the tagger made of it
+    out = [a for a in out if not any(overlaps(a.content, p.content) for p, _ in posts)]
+    out += [Attribution(p.content, None, Speaker(*p.source, text[p.source[0] : p.source[1]], name)) for p, name in posts]
+    return sorted(out, key=lambda a: a.content)
 
 
 def _within_other(a: polnear.Attribution, others: list[polnear.Attribution]) -> polnear.Attribution | None:
