@@ -12,13 +12,15 @@ import hashlib
 import json
 import secrets
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import StorageError
 from ..doc import AnalysedDocument, Claim, Span, attributions_from_dict, reading_from_dict, speaker_from_dict
 from ..ingest.sources import domain_of
+from ..review import Decision, Proposed, Review, SpanKey, check_reviewer, checked, decisions_between
+from . import reviews
 from .connections import RESERVE_BYTES, Connections
 
 # Each entry moves the schema from version i to i + 1. Append; never edit a shipped one.
@@ -83,9 +85,13 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE spans ADD COLUMN speaker TEXT;
     ALTER TABLE analyses ADD COLUMN attributions TEXT;
     """,
+    # Readers' reviews: decisions keyed by analysis, reviewer and span, and when each reviewer finished.
+    reviews.MIGRATION,
 )
 
 PARTISAN_FILTERS = ("", "hyperpartisan", "not")
+IMPORTED_MODEL = "imported"  # the model version of a document stored from an annotation tool's file
+REVIEWED_FILTERS = ("", "yes", "no")
 
 
 def now_iso() -> str:
@@ -131,6 +137,7 @@ class Summary:
     hyperpartisan_probability: float | None = None
     n_claims: int = 0
     n_shown: int = 0  # spans at or above the analysis's display threshold: what its result page counts
+    reviewed: bool = False  # a reviewer has finished reviewing it
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -143,6 +150,7 @@ class Query:
     domain: str = ""
     partisan: str = ""  # "", "hyperpartisan" (probability >= 0.5) or "not" (read, below 0.5)
     claim: str = ""  # words in a listed claim
+    reviewed: str = ""  # "", "yes" (a reviewer finished reviewing it) or "no"
 
     def where(self) -> tuple[str, list]:
         clauses, args = [], []
@@ -164,6 +172,8 @@ class Query:
         if self.domain:
             clauses.append("a.domain = ?")
             args.append(self.domain)
+        if self.reviewed:
+            clauses.append(reviews.REVIEWED if self.reviewed == "yes" else f"NOT {reviews.REVIEWED}")
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
@@ -210,7 +220,8 @@ class AnalysisStore:
     def add(self, doc: AnalysedDocument, *, source_kind: str,
             fetched_at: str | None = None) -> tuple[StoredAnalysis, bool]:
         """Store `doc`, or, when the same analysis is already stored, mark it analysed again.
-        Returns the stored analysis and whether a new row was made."""
+        A new analysis of a text reviewed before takes over the reviews' decisions on the spans it
+        proposes exactly (see review.carry_over). Returns the stored analysis and whether a new row was made."""
         key = content_key(doc)
         stored = StoredAnalysis(id=secrets.token_urlsafe(9), created_at=now_iso(), fetched_at=fetched_at,
                                 source_kind=source_kind, domain=domain_of(doc.source), doc=doc)
@@ -220,27 +231,8 @@ class AnalysisStore:
             if found is not None:
                 db.execute("UPDATE analyses SET analysed_again_at = ? WHERE id = ?", (now_iso(), found["id"]))
             else:
-                db.execute(
-                    "INSERT INTO analyses (id, created_at, fetched_at, source, source_kind, domain, title, text,"
-                    " language, model_version, density, warnings, content_key, min_confidence, hyperpartisan,"
-                    " hyperpartisan_probability, claims_listed, attributions)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (stored.id, stored.created_at, fetched_at, doc.source, source_kind, stored.domain, doc.title,
-                     doc.text, doc.language, doc.model_version, doc.density, json.dumps(doc.warnings), key,
-                     doc.min_confidence, json.dumps(doc.hyperpartisan.to_dict()) if doc.hyperpartisan else None,
-                     doc.hyperpartisan.probability if doc.hyperpartisan else None, int(doc.claims is not None),
-                     None if doc.attributions is None else json.dumps([a.to_dict() for a in doc.attributions])),
-                )
-                db.executemany(
-                    'INSERT INTO claims (analysis_id, start, "end", score, text) VALUES (?,?,?,?,?)',
-                    [(stored.id, c.start, c.end, c.score, doc.text[c.start : c.end]) for c in doc.claims or []],
-                )
-                db.executemany(
-                    'INSERT INTO spans (analysis_id, start, "end", technique, confidence, voice, speaker)'
-                    " VALUES (?,?,?,?,?,?,?)",
-                    [(stored.id, s.start, s.end, s.technique, s.confidence, s.voice,
-                      json.dumps(s.speaker.to_dict()) if s.speaker else None) for s in doc.spans],
-                )
+                self._insert(db, stored, key)
+                reviews.carry_from_earlier(db, stored.id, Proposed.of(doc))
             return found
 
         found = self._db.write(insert, "store the analysis", "nothing was stored")
@@ -248,17 +240,46 @@ class AnalysisStore:
             return self.get(found["id"]), False
         return stored, True
 
+    @staticmethod
+    def _insert(db: sqlite3.Connection, stored: StoredAnalysis, key: str) -> None:
+        doc, fetched_at, source_kind = stored.doc, stored.fetched_at, stored.source_kind
+        db.execute(
+            "INSERT INTO analyses (id, created_at, fetched_at, source, source_kind, domain, title, text,"
+            " language, model_version, density, warnings, content_key, min_confidence, hyperpartisan,"
+            " hyperpartisan_probability, claims_listed, attributions)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (stored.id, stored.created_at, fetched_at, doc.source, source_kind, stored.domain, doc.title,
+             doc.text, doc.language, doc.model_version, doc.density, json.dumps(doc.warnings), key,
+             doc.min_confidence, json.dumps(doc.hyperpartisan.to_dict()) if doc.hyperpartisan else None,
+             doc.hyperpartisan.probability if doc.hyperpartisan else None, int(doc.claims is not None),
+             None if doc.attributions is None else json.dumps([a.to_dict() for a in doc.attributions])),
+        )
+        db.executemany(
+            'INSERT INTO claims (analysis_id, start, "end", score, text) VALUES (?,?,?,?,?)',
+            [(stored.id, c.start, c.end, c.score, doc.text[c.start : c.end]) for c in doc.claims or []],
+        )
+        db.executemany(
+            'INSERT INTO spans (analysis_id, start, "end", technique, confidence, voice, speaker)'
+            " VALUES (?,?,?,?,?,?,?)",
+            [(stored.id, s.start, s.end, s.technique, s.confidence, s.voice,
+              json.dumps(s.speaker.to_dict()) if s.speaker else None) for s in doc.spans],
+        )
+
     def get(self, analysis_id: str) -> StoredAnalysis | None:
         with self._db.reading("read the analysis") as db:
-            row = db.execute("SELECT * FROM analyses WHERE id = ?", (analysis_id,)).fetchone()
-            if row is None:
-                return None
-            spans = [Span(r["start"], r["end"], r["technique"], r["confidence"], r["voice"],
-                          speaker_from_dict(json.loads(r["speaker"] or "null"))) for r in db.execute(
-                'SELECT start, "end", technique, confidence, voice, speaker FROM spans WHERE analysis_id = ?'
-                " ORDER BY rowid", (analysis_id,))]
-            claims = [Claim(r["start"], r["end"], r["score"]) for r in db.execute(
-                'SELECT start, "end", score FROM claims WHERE analysis_id = ? ORDER BY start', (analysis_id,))]
+            return self._read(db, analysis_id)
+
+    @staticmethod
+    def _read(db: sqlite3.Connection, analysis_id: str) -> StoredAnalysis | None:
+        row = db.execute("SELECT * FROM analyses WHERE id = ?", (analysis_id,)).fetchone()
+        if row is None:
+            return None
+        spans = [Span(r["start"], r["end"], r["technique"], r["confidence"], r["voice"],
+                      speaker_from_dict(json.loads(r["speaker"] or "null"))) for r in db.execute(
+            'SELECT start, "end", technique, confidence, voice, speaker FROM spans WHERE analysis_id = ?'
+            " ORDER BY rowid", (analysis_id,))]
+        claims = [Claim(r["start"], r["end"], r["score"]) for r in db.execute(
+            'SELECT start, "end", score FROM claims WHERE analysis_id = ? ORDER BY start', (analysis_id,))]
         doc = AnalysedDocument(text=row["text"], source=row["source"], title=row["title"], language=row["language"],
                                model_version=row["model_version"], spans=spans,
                                warnings=json.loads(row["warnings"]), min_confidence=row["min_confidence"],
@@ -284,11 +305,11 @@ class AnalysisStore:
                 " (SELECT COUNT(*) FROM spans s WHERE s.analysis_id = a.id) AS n_spans, a.hyperpartisan_probability,"
                 " (SELECT COUNT(*) FROM claims c WHERE c.analysis_id = a.id) AS n_claims,"
                 " (SELECT COUNT(*) FROM spans s WHERE s.analysis_id = a.id AND s.confidence >= a.min_confidence)"
-                " AS n_shown"
+                f" AS n_shown, {reviews.REVIEWED} AS reviewed"
                 f" FROM analyses a{where} ORDER BY a.created_at DESC, a.rowid DESC LIMIT ? OFFSET ?",
                 [*args, limit, offset],
             ).fetchall()
-        return [Summary(**dict(r)) for r in rows], total
+        return [Summary(**{**dict(r), "reviewed": bool(r["reviewed"])}) for r in rows], total
 
     def technique_counts(self, query: Query = Query()) -> dict[str, int]:
         """Spans shown (at or above each analysis's display threshold, as its result page counts them)
@@ -305,3 +326,89 @@ class AnalysisStore:
         with self._db.reading() as db:
             return [r[0] for r in db.execute(
                 "SELECT DISTINCT domain FROM analyses WHERE domain != '' ORDER BY domain")]
+
+    def ids(self, *, reviewed_only: bool = False) -> list[str]:
+        """Every analysis's id, oldest first (what an export walks through)."""
+        where = f" WHERE {reviews.REVIEWED}" if reviewed_only else ""
+        with self._db.reading() as db:
+            return [r[0] for r in db.execute(f"SELECT a.id FROM analyses a{where} ORDER BY a.created_at, a.rowid")]
+
+    def reviews(self, analysis_id: str, reviewer: str | None = None) -> list[Review]:
+        with self._db.reading("read the reviews") as db:
+            return reviews.load(db, analysis_id, reviewer)
+
+    def save_review(self, analysis_id: str, reviewer: str, decisions: list[Decision], *,
+                    finished: bool) -> Review | None:
+        """Replace one reviewer's review of an analysis (None: no such analysis). A decision the
+        reviewer had made already keeps the time it was made; InputError names a decision that does
+        not fit the analysis."""
+        stored = self.get(analysis_id)
+        if stored is None:
+            return None
+        reviewer, now = check_reviewer(reviewer), now_iso()
+        before = {_decided(d): d.decided_at for r in self.reviews(analysis_id, reviewer) for d in r.decisions}
+        decisions = checked(decisions, Proposed.of(stored.doc))
+        decisions = [replace(d, decided_at=before.get(_decided(d), now)) for d in decisions]
+        previous = self.reviews(analysis_id, reviewer)
+        finished_at = (previous[0].finished_at if previous and previous[0].finished else now) if finished else None
+        review = Review(analysis_id, reviewer, tuple(decisions), now, finished_at)
+
+        def write(db: sqlite3.Connection) -> bool:
+            if db.execute("SELECT 1 FROM analyses WHERE id = ?", (analysis_id,)).fetchone() is None:
+                return False  # deleted meanwhile
+            reviews.save(db, review)
+            return True
+
+        return review if self._db.write(write, "store the review", "nothing was stored") else None
+
+    def import_reviewed(self, documents: list[ImportedDocument], reviewer: str) -> list[tuple[str, bool]]:
+        """Store reviewed annotations made elsewhere, all or nothing (one transaction). A document that
+        names a stored analysis of the same text becomes that analysis's review by `reviewer`; any other
+        becomes a new analysis (source kind `imported`, no model spans) with a finished review.
+        Returns (analysis id, whether it was new) per document."""
+        reviewer, now = check_reviewer(reviewer), now_iso()
+
+        def write(db: sqlite3.Connection) -> list[tuple[str, bool]]:
+            done = []
+            for item in documents:
+                stored = self._read(db, item.id) if item.id else None
+                new = stored is None or stored.doc.text != item.text
+                if new:
+                    stored = self._imported(db, item, now)
+                proposed = Proposed.of(stored.doc)
+                reviews.save(db, Review(stored.id, reviewer, tuple(decisions_between(proposed, item.spans, now)),
+                                        now, now))
+                done.append((stored.id, new))
+            return done
+
+        return self._db.write(write, "import the reviewed documents", "nothing was stored")
+
+    def _imported(self, db: sqlite3.Connection, item: ImportedDocument, now: str) -> StoredAnalysis:
+        """The analysis an imported document is stored as: found by its content, or made."""
+        from ..language import detect_language
+
+        doc = AnalysedDocument(text=item.text, source=item.source or item.id or "import", title=item.title,
+                               language=detect_language(item.text), model_version=IMPORTED_MODEL)
+        key = content_key(doc)
+        found = db.execute("SELECT id FROM analyses WHERE content_key = ?", (key,)).fetchone()
+        if found is not None:
+            return self._read(db, found["id"])
+        stored = StoredAnalysis(id=secrets.token_urlsafe(9), created_at=now, fetched_at=None,
+                                source_kind="imported", domain=domain_of(doc.source), doc=doc)
+        self._insert(db, stored, key)
+        return stored
+
+
+def _decided(d: Decision) -> tuple:
+    return (d.key, d.decision, d.new_start, d.new_end, d.new_technique)
+
+
+@dataclass(frozen=True)
+class ImportedDocument:
+    """A document read from an annotation tool's file: its text and its reviewed spans (code points)."""
+
+    text: str
+    spans: list[SpanKey]
+    id: str = ""  # the propscan analysis it was exported from, where the file keeps it
+    title: str = ""
+    source: str = ""
