@@ -446,6 +446,7 @@ def test_on_a_phone_the_switches_are_a_bar_above_the_article_and_the_nav_one_lin
     paste_and_analyse(pg, base_url, example_text)
     tops = pg.locator("nav.top a").evaluate_all("as => as.map(a => Math.round(a.getBoundingClientRect().top))")
     assert len(tops) == 5 and max(tops) - min(tops) <= 6, tops
+    assert pg.evaluate("(n => n.scrollWidth <= n.clientWidth)(document.querySelector('nav.top'))")  # and inside its box
     controls, article = pg.locator("#ps-controls"), pg.locator("#ps-article")
     assert controls.bounding_box()["y"] + controls.bounding_box()["height"] <= article.bounding_box()["y"]
     assert not controls.evaluate("d => d.open") and controls.bounding_box()["height"] < 60  # folded: one line

@@ -66,6 +66,21 @@ BAD_BODY = ("Body not valid JSON, or not UTF-8 (`malformed_json`), or a Host nam
             "(`host_not_allowed`)")
 
 
+def drop_generic_422(spec: dict) -> dict:
+    """FastAPI documents a 422 "Validation Error" in its own body shape on every operation with a
+    parameter; a string path parameter cannot fail, and the routes that can answer 422 declare it
+    with `errors()`. Keep only those (and drop the unused schemas)."""
+    for methods in spec.get("paths", {}).values():
+        for op in methods.values():
+            generic = op.get("responses", {}).get("422", {}).get("content", {}).get("application/json", {})
+            if generic.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+                del op["responses"]["422"]
+    schemas = spec.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    return spec
+
+
 def errors(*codes: int, **descriptions: str) -> dict:
     """OpenAPI entries for exactly these error statuses (400: every route checks the Host);
     `descriptions` (e.g. `e422=...`) words one for this operation."""

@@ -23,6 +23,12 @@ REPORT_STATIC = WEB.parent / "render" / "static"
 
 
 class PropscanApp(FastAPI):
+    def openapi(self) -> dict:
+        """The document lists only the statuses each route can answer (FastAPI adds a generic 422)."""
+        if self.openapi_schema is None:
+            self.openapi_schema = api.drop_generic_422(super().openapi())
+        return self.openapi_schema
+
     def build_middleware_stack(self):
         """Guard outside everything, Starlette's error middleware included, so that every
         response (a crash's 500 too) passes the Host check and gets the security headers."""
