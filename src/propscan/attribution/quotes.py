@@ -3,7 +3,8 @@
 Handles straight and curly double quotes, guillemets (« » and » «), low-high German quotes
 („ “), curly single quotes and straight single quotes used as quotes, nested quotes (the outer
 one is the quotation), and the newspaper convention for a quotation over several paragraphs (each
-paragraph opens with a quote mark, only the last one closes). Apostrophes (don't, the '90s,
+paragraph opens with a quote mark, only the last one closes; when that last mark is missing, the
+quotation ends with the last paragraph that opened with one). Apostrophes (don't, the '90s,
 rock 'n' roll, the Smiths' album) are never taken for quote marks. A mark with no partner before
 the paragraph ends (and no continuing paragraph) quotes nothing.
 """
@@ -86,6 +87,8 @@ def _closing(text: str, start: int, ends: list[int]) -> int | None:
         # the paragraph ended inside the quotation: continue only if the next one opens with the mark
         m = _PARAGRAPH.match(text, limit)
         if m is None or m.end() >= len(text) or text[m.end()] != opener:
-            return None
+            # after two or more paragraphs that each opened with the mark, the quotation ends with the
+            # last of them even when its closing mark was lost (seen on real news); one alone quotes nothing
+            return limit if i > start + 1 else None
         i = m.end() + 1
         limit = next((e for e in ends if e > i), len(text))
