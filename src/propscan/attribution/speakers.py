@@ -145,7 +145,18 @@ class People:
             name = _clean(x.text)
             if x.kind == "person" and len(name.split()) > 1:
                 self.fulls.setdefault(name.split()[-1].lower(), set()).add(name)
+        for x in self.entities:  # "Marlow", read by the model only here: "Alex Marlow" elsewhere in the text
+            name = _clean(x.text)
+            if x.kind == "person" and len(name.split()) == 1 and name.lower() not in self.fulls:
+                self.fulls[name.lower()] = {self._full_name(name)}
         self._gender: dict[str, str | None] = {}
+
+    def _full_name(self, surname: str) -> str:
+        """The first "First Surname" in the text, where First is no title ("host Alex Marlow"); else the surname."""
+        for m in re.finditer(rf"\b([A-Z][a-z]+)\s+{re.escape(surname)}\b", self.text):
+            if m.group(1).lower() not in _TITLE_WORDS | {"the", "and", "but", "when", "as", "if", "said", "says"}:
+                return f"{m.group(1)} {surname}"
+        return surname
 
     def name_at(self, start: int, end: int, kind: str = "person") -> str:
         """The full name a mention stands for: "Trump" -> "Donald Trump"; "Mrs. Clinton" ->
@@ -205,7 +216,7 @@ class People:
         tags "Bannon" in one sentence and misses it in the next): (offset, full name)."""
         out = []
         for surname, options in self.fulls.items():
-            last = next(iter(options)).split()[-1]
+            last = next(iter(options)).split()[-1]  # a full name's surname, or a name known only by it
             for m in re.finditer(rf"\b{re.escape(last)}\b", self.text[start:end]):
                 out.append((start + m.start(), self.name_at(start + m.start(), start + m.end())))
         return sorted(out)
