@@ -576,6 +576,57 @@ def stats(
     print_stats(result)
 
 
+class ExchangeFormat(str, Enum):
+    label_studio = "label-studio"
+    brat = "brat"
+    doccano = "doccano"
+    ptc = "ptc"
+
+
+@app.command()
+def export(
+    db: Annotated[Path, typer.Option("--db", help="The history's SQLite file (propscan serve --db).", show_default=False)],
+    fmt: Annotated[ExchangeFormat, typer.Option("--format", help="label-studio: a JSON file of tasks (and its labelling config beside it); doccano: a JSONL file; brat, ptc: a new folder.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File (label-studio, doccano) or new folder (brat, ptc) to write.", show_default=False)],
+    reviewed_only: Annotated[bool, typer.Option("--reviewed-only", help="Only analyses a reviewer has finished reviewing.")] = False,
+) -> None:
+    """Write the history's analyses for an annotation tool, offsets in code points.
+
+    Label Studio tasks carry the model's passages (those shown at the display threshold) as
+    predictions and each finished review as an annotation; brat, doccano and PTC hold one layer:
+    the latest finished review, or the model's shown passages where there is none.
+    """
+    from .exchange.export import export as run_export
+
+    summary = run_export(db, fmt.value, out, reviewed_only=reviewed_only)
+    _err(f"exported {summary.documents} documents ({summary.reviewed} reviewed, {summary.spans} spans) to "
+         f"{', '.join(map(str, summary.written))}")
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="Label Studio JSON (full or JSON_MIN), doccano JSONL, brat .ann files or folders, PTC labels files or folders.", show_default=False)],
+    db: Annotated[Path, typer.Option("--db", help="The history's SQLite file (made if missing).", show_default=False)],
+    fmt: Annotated[Optional[ExchangeFormat], typer.Option("--format", help="The files' format (default: told from each file).")] = None,
+    label_map: Annotated[Optional[Path], typer.Option("--label-map", help="JSON object (or TAB-separated lines) mapping the files' labels to technique names; null drops a label.")] = None,
+    reviewer: Annotated[str, typer.Option("--reviewer", help="Name the imported reviews are kept under.")] = "import",
+) -> None:
+    """Read reviewed annotations back as reviewed analyses, all or nothing.
+
+    Every span is checked against its text (offsets in range; the span's text where the format keeps
+    it); UTF-16 offsets from JavaScript tools are converted. A document exported by propscan becomes
+    the review of its analysis when the text is unchanged; any other becomes a new analysis.
+    """
+    from .exchange.importing import import_files
+
+    summary = import_files(files, db, fmt=fmt.value if fmt else None, label_map=label_map, reviewer=reviewer)
+    for where in summary.converted:
+        _err(f"{where}: offsets were UTF-16 code units; converted to code points")
+    skipped = f", {summary.unreviewed} tasks without an annotation left out" if summary.unreviewed else ""
+    _err(f"imported {summary.documents} reviewed documents ({summary.new} new analyses, {summary.spans} spans) "
+         f"into {db}{skipped}")
+
+
 @app.command("techniques")
 def list_techniques(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
