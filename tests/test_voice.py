@@ -219,3 +219,15 @@ def test_an_embedded_post_is_its_signers():
     shown = [(text[a.content[0] : a.content[1]], a.source.name) for a in for_document(text, [])]
     assert shown == [("#WomenWhoVote wonder why Joe Biden gets a pass on “inappropriate touching.” Yikes! pic.twitter.com/gtk64X3tXH",
                       "Trump the Hill"), ("Sure let’s have that conversation https://t.co/wC1deHu544", "Stephen Miller")]
+
+
+def test_a_paragraph_that_opens_with_he_goes_on_about_the_one_before():
+    from propscan.attribution.speakers import resolve_all
+
+    text = ("Radio host Alex Marlow spoke on Friday. \"There was no option,\" said Marlow.\n\n"
+            "He continued his critique of Roy Moore. \"He was a terrible candidate,\" he said.\n")
+    said = _at(text, "Marlow.")
+    he = text.rindex("he said")
+    pairs = [((said[0], said[0] + 6), _at(text, '"There was no option,"')),
+             ((he, he + 2), _at(text, '"He was a terrible candidate,"'))]
+    assert [f.name for f in resolve_all(text, pairs)] == ["Alex Marlow", "Alex Marlow"]

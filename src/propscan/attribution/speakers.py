@@ -277,6 +277,11 @@ def _subject(people: People, at: int, content: tuple[int, int], gender: str) -> 
         seen = [(pos, full) for pos, full in people.mentions(start, at)
                 if not content[0] <= pos < content[1] and not people.quoted(pos)]
         seen += [(pos, full) for pos, full in people.speakers if start <= pos < at]
+        word = "he" if gender == "m" else "she"
+        first_pronoun = next((start + m.start() for m in re.finditer(rf"\b{word}\b", text[start:at], re.IGNORECASE)
+                              if not people.quoted(start + m.start())), at)
+        if back == 0 and first_pronoun < min((pos for pos, _ in seen), default=at):
+            continue  # "He continued his critique of Moore. ... he said": the paragraph goes on about the one before's
         fits = [(pos, full) for pos, full in seen if people.gender_of(full) == gender]
         if fits:
             weight = Counter()
