@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zlib
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from propscan.assess.datasets import LabelledArticle
 from propscan.errors import InputError
 from propscan.evaluate.voice_set import (GoldPassage, check_against_texts, false_positives, load_marks, missed,
                                          score_article, select_articles, speaker_matches)
@@ -52,14 +54,18 @@ def test_marks_fit_the_texts_they_were_made_on(real_articles):
 
 @pytest.mark.shared
 @needs_hyperpartisan
-def test_marks_are_the_written_selection_split_15_and_15(real_articles):
+def test_marks_are_the_written_selection_split_15_15_and_15_fresh(real_articles):
     marks = load_marks(MARKS)
     labels = {a.id: a.hyperpartisan for a in real_articles}
     assert sorted((m.id, m.hyperpartisan, m.split) for m in marks) == sorted(select_articles(real_articles))
     assert all(labels[m.id] == m.hyperpartisan for m in marks)
-    assert Counter(m.split for m in marks) == {"tune": 15, "heldout": 15}
-    for split in ("tune", "heldout"):
+    assert Counter(m.split for m in marks) == {"tune": 15, "heldout": 15, "fresh": 15}
+    for split in ("tune", "heldout", "fresh"):
         assert {m.hyperpartisan for m in marks if m.split == split} == {True, False}
+    fresh = [m.id for m in marks if m.split == "fresh"]
+    first = [m.id for m in marks if m.split != "fresh"]
+    assert len(set(fresh)) == 15 and len(set(first)) == 30 and not set(fresh) & set(first)
+    assert Counter(m.hyperpartisan for m in marks if m.split == "fresh") == {True: 8, False: 7}
 
 
 @pytest.mark.shared
@@ -74,6 +80,26 @@ def test_check_against_texts_reports_a_shifted_and_an_overlapping_passage(real_a
     broken = type(art)(art.id, art.split, art.hyperpartisan, (shifted, overlapping, *art.passages[1:]))
     problems = check_against_texts([broken], {art.id: text})
     assert any("not" in p for p in problems) and any("overlap" in p for p in problems)
+
+
+# --- the selection rule on made-up articles (no ../shared needed) ---
+
+def made_up_articles(n: int, hyperpartisan: bool, prefix: str) -> list[LabelledArticle]:
+    body = "Smith said the plan fails. " * 60  # 300 words with a 'said'
+    return [LabelledArticle(f"{prefix}{i:04d}", "T", f"T\n\n{body}", hyperpartisan) for i in range(n)]
+
+
+def test_fresh_split_continues_down_each_ranked_list_after_the_first_15():
+    articles = made_up_articles(30, True, "h") + made_up_articles(30, False, "m")
+    articles.append(LabelledArticle("short", "T", "T\n\nSmith said no.", True))  # too short: never chosen
+    chosen = select_articles(articles)
+    first = select_articles(articles, fresh_per_label={True: 0, False: 0})
+    assert [c for c in chosen if c[2] != "fresh"] == first  # adding fresh left the first 30 as they were
+    for label, n in ((True, 8), (False, 7)):
+        ranked = sorted((a.id for a in articles if a.hyperpartisan is label and a.id != "short"),
+                        key=lambda i: (zlib.crc32(i.encode()), i))
+        assert [c[0] for c in chosen if c[1] is label and c[2] == "fresh"] == ranked[15:15 + n]
+        assert {c[0] for c in first if c[1] is label} == set(ranked[:15])
 
 
 # --- scoring on tiny hand-made inputs (no ../shared needed) ---
@@ -144,8 +170,9 @@ def test_malformed_marks_file_is_a_one_line_input_error(tmp_path):
     assert "train" in exc.value.one_line() and "\n" not in exc.value.one_line()
 
 
-def test_benchmark_exits_with_one_line_when_shared_data_is_missing(tmp_path):
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "voice_realnews.py"), "--split", "tune",
+@pytest.mark.parametrize("split", ["tune", "fresh"])
+def test_benchmark_exits_with_one_line_when_shared_data_is_missing(tmp_path, split):
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "voice_realnews.py"), "--split", split,
                            "--data", str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert done.stderr.count("\n") == 1 and "voice_realnews: error:" in done.stderr and "Traceback" not in done.stderr
