@@ -34,11 +34,12 @@ BOUNDED = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, datab
 def not_asked_of(case) -> list:
     """A schema-valid POST can still name no article (HTML without text, an unreachable URL): that
     422 is documented and cannot be told from the schema, so "valid data is accepted" is not
-    asked of that one operation. Every other check (no 5xx, documented statuses, headers and
+    asked of that operation; nor of PUT .../review, whose decisions must name the analysis's own
+    passages. Every other check (no 5xx, documented statuses, headers and
     bodies matching the schema, invalid data refused) still is."""
     from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-    return [positive_data_acceptance] if case.method.upper() == "POST" else []
+    return [positive_data_acceptance] if case.method.upper() in ("POST", "PUT") else []
 
 
 def operations(api_schema) -> dict:
@@ -47,7 +48,9 @@ def operations(api_schema) -> dict:
 
 @pytest.mark.parametrize("operation", ["POST /api/v1/analyses", "GET /api/v1/analyses",
                                        "GET /api/v1/analyses/{analysis_id}", "DELETE /api/v1/analyses/{analysis_id}",
-                                       "GET /api/v1/techniques", "GET /healthz"])
+                                       "GET /api/v1/techniques", "GET /healthz",
+                                       "GET /api/v1/analyses/{analysis_id}/review",
+                                       "PUT /api/v1/analyses/{analysis_id}/review"])
 def test_every_operation_answers_as_documented(api_schema, operation):
     from hypothesis import given
 
@@ -62,7 +65,7 @@ def test_every_operation_answers_as_documented(api_schema, operation):
 
 
 def test_every_operation_is_fuzzed(api_schema):
-    assert len(operations(api_schema)) == 6
+    assert len(operations(api_schema)) == 8
 
 
 def test_links_lead_from_a_new_analysis_to_reading_and_deleting_it(api_schema, server):
@@ -83,7 +86,7 @@ def test_document_is_exact_per_operation(api_schema, server):
     spec = httpx.get(server + "/openapi.json").json()
     post = spec["paths"]["/api/v1/analyses"]["post"]
     assert {"200", "201", "400", "401", "403", "413", "422"} <= set(post["responses"])
-    assert set(post["responses"]["201"]["links"]) == {"GetAnalysis", "DeleteAnalysis"}
+    assert set(post["responses"]["201"]["links"]) == {"GetAnalysis", "DeleteAnalysis", "GetReview", "PutReview"}
     listing = spec["paths"]["/api/v1/analyses"]["get"]
     assert "413" not in listing["responses"] and "401" not in listing["responses"]
     request_schema = spec["components"]["schemas"]["AnalysisRequest"]
@@ -114,5 +117,6 @@ def test_each_status_is_described_as_it_happens_on_its_route(server):
     # FastAPI's generic "422 Validation Error" (in its own body shape) is not listed where nothing can fail:
     # a string path parameter; 422 stays where a body or a query parameter can be invalid
     can_422 = {f"{m.upper()} {p}" for p, ms in spec["paths"].items() for m, op in ms.items() if "422" in op["responses"]}
-    assert can_422 == {"POST /api/v1/analyses", "GET /api/v1/analyses"}
+    assert can_422 == {"POST /api/v1/analyses", "GET /api/v1/analyses", "GET /api/v1/analyses/{analysis_id}/review",
+                       "PUT /api/v1/analyses/{analysis_id}/review"}
     assert "HTTPValidationError" not in str(spec) and "Validation Error" not in str(spec)

@@ -162,7 +162,7 @@ class Analysis(BaseModel):
     created_at: str | None = Field(description="When first stored (ISO 8601, UTC).")
     analysed_again_at: str | None = Field(description="When the same text was last submitted again (ISO 8601, UTC).")
     fetched_at: str | None
-    source_kind: Literal["pasted", "html", "url", "file"]
+    source_kind: Literal["pasted", "html", "url", "file", "imported"] = Field(description="imported: read from an annotation tool's file by `propscan import`.")
     schema_version: str
     source: str
     title: str
@@ -265,7 +265,9 @@ CREATED = {
     "model": Analysis,
     "description": "Analysed and stored; `Location` names the new analysis",
     "links": {"GetAnalysis": {"operationId": "get_analysis", "parameters": BY_ID},
-              "DeleteAnalysis": {"operationId": "delete_analysis", "parameters": BY_ID}},
+              "DeleteAnalysis": {"operationId": "delete_analysis", "parameters": BY_ID},
+              "GetReview": {"operationId": "get_review", "parameters": BY_ID},
+              "PutReview": {"operationId": "put_review", "parameters": BY_ID}},
 }
 
 
@@ -319,8 +321,10 @@ def list_analyses(
     domain: Annotated[str, Query(max_length=253, description="only analyses of URLs on this domain")] = "",
     partisan: Annotated[Literal["hyperpartisan", "not"] | None, Query(description="only analyses that read as hyperpartisan (probability >= 0.5), or as not")] = None,
     claim: Annotated[str, Query(max_length=200, description="search in the text of listed claims")] = "",
+    reviewed: Annotated[Literal["yes", "no"] | None, Query(description="only analyses a reviewer has finished reviewing (yes), or none has (no)")] = None,
 ):
-    query = StoreQuery(q=q, technique=technique or "", domain=domain, partisan=partisan or "", claim=claim)
+    query = StoreQuery(q=q, technique=technique or "", domain=domain, partisan=partisan or "", claim=claim,
+                       reviewed=reviewed or "")
     items, total = request.app.state.store.list(query, limit=limit, offset=offset)
     return {"items": [s.to_dict() for s in items], "total": total, "limit": limit, "offset": offset}
 

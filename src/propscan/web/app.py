@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..store.sqlite import AnalysisStore
-from . import api, errors, pages
+from . import api, errors, pages, review_api
 from .config import ServerConfig
 from .security import Guard
 from .templating import WEB
@@ -69,6 +69,7 @@ def create_app(config: ServerConfig, analyzer=None) -> FastAPI:
     app.state.store = AnalysisStore(config.db, lock_timeout=config.lock_timeout)
     errors.install(app)
     app.include_router(api.router)
+    app.include_router(review_api.router)
     app.include_router(pages.router)
     app.mount("/static/report", StaticFiles(directory=REPORT_STATIC), name="report-static")
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
