@@ -480,11 +480,13 @@ def test_history_fits_a_phone_as_cards(browser, base_url, example_text):
     fits the screen, with every figure labelled."""
     for pg, name in desktop_and_phone(browser, "history"):
         paste_and_analyse(pg, base_url, example_text)
-        shown = pg.locator("#ps-count").inner_text()
+        shown, path = pg.locator("#ps-count").inner_text(), pg.url.split("/", 3)[3]
         pg.goto(base_url + "/history")
-        row = pg.locator("table.history tbody tr").first
+        row = pg.locator("table.history tbody tr").filter(has=pg.locator(f'a[href="/{path}"]'))
         assert row.locator("td.n-shown").inner_text().strip().endswith(shown)
-        assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        wide = pg.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1)
+            .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ' ' + (e.textContent || '').slice(0, 60))""")
+        assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), wide
         assert pg.evaluate("document.querySelector('table.history').scrollWidth <= window.innerWidth")
         if name.endswith("-phone.png"):
             assert row.bounding_box()["width"] <= 375 and row.evaluate("r => getComputedStyle(r).display") == "block"
