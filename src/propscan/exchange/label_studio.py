@@ -36,22 +36,23 @@ def _region(n: int, text: str, start: int, end: int, technique: str, score: floa
     return region
 
 
-def task(doc: ExportDocument) -> dict:
+def task(doc: ExportDocument, number: int) -> dict:
+    """`number`: the task's id in the file (the label-studio-sdk converter needs one; Label Studio gives its own)."""
     data = {"text": doc.text, "title": doc.title, "source": doc.source, "propscan_id": doc.id}
-    out: dict = {"data": data}
+    out: dict = {"id": number, "data": data}
     if doc.predictions:
         regions = [_region(i, doc.text, p.start, p.end, p.technique, p.confidence)
                    for i, p in enumerate(doc.predictions, 1)]
         out["predictions"] = [{"model_version": doc.model_version, "result": regions,
                                "score": min(p.confidence for p in doc.predictions)}]
-    out["annotations"] = [{"result": [_region(i, doc.text, *s) for i, s in enumerate(a.spans, 1)],
-                           "ground_truth": False} for a in doc.annotations]
+    out["annotations"] = [{"id": n, "result": [_region(i, doc.text, *s) for i, s in enumerate(a.spans, 1)],
+                           "ground_truth": False} for n, a in enumerate(doc.annotations, 1)]
     return out
 
 
 def write(docs: list[ExportDocument], path: Path) -> list[Path]:
     config = path.with_name(path.stem + ".label_config.xml")
-    atomic_write(path, json.dumps([task(d) for d in docs], ensure_ascii=False, indent=1))
+    atomic_write(path, json.dumps([task(d, n) for n, d in enumerate(docs, 1)], ensure_ascii=False, indent=1))
     atomic_write(config, labeling_config())
     return [path, config]
 

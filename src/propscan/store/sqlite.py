@@ -371,10 +371,9 @@ class AnalysisStore:
         def write(db: sqlite3.Connection) -> list[tuple[str, bool]]:
             done = []
             for item in documents:
-                stored = self._read(db, item.id) if item.id else None
-                new = stored is None or stored.doc.text != item.text
-                if new:
-                    stored = self._imported(db, item, now)
+                stored, new = self._read(db, item.id) if item.id else None, False
+                if stored is None or stored.doc.text != item.text:
+                    stored, new = self._imported(db, item, now)
                 proposed = Proposed.of(stored.doc)
                 reviews.save(db, Review(stored.id, reviewer, tuple(decisions_between(proposed, item.spans, now)),
                                         now, now))
@@ -383,8 +382,8 @@ class AnalysisStore:
 
         return self._db.write(write, "import the reviewed documents", "nothing was stored")
 
-    def _imported(self, db: sqlite3.Connection, item: ImportedDocument, now: str) -> StoredAnalysis:
-        """The analysis an imported document is stored as: found by its content, or made."""
+    def _imported(self, db: sqlite3.Connection, item: ImportedDocument, now: str) -> tuple[StoredAnalysis, bool]:
+        """The analysis an imported document is stored as, found by its content or made (True)."""
         from ..language import detect_language
 
         doc = AnalysedDocument(text=item.text, source=item.source or item.id or "import", title=item.title,
@@ -392,11 +391,11 @@ class AnalysisStore:
         key = content_key(doc)
         found = db.execute("SELECT id FROM analyses WHERE content_key = ?", (key,)).fetchone()
         if found is not None:
-            return self._read(db, found["id"])
+            return self._read(db, found["id"]), False
         stored = StoredAnalysis(id=secrets.token_urlsafe(9), created_at=now, fetched_at=None,
                                 source_kind="imported", domain=domain_of(doc.source), doc=doc)
         self._insert(db, stored, key)
-        return stored
+        return stored, True
 
 
 def _decided(d: Decision) -> tuple:
