@@ -25,6 +25,7 @@ FIRST_PERSON = frozenset("i me my we us our".split())
 SECOND_PERSON = frozenset("you your".split())  # the author speaking to the reader ("if you agree ...")
 MALE, FEMALE = frozenset("he him".split()), frozenset("she".split())
 POSSESSIVE = frozenset("his her hers their its".split())
+_PRONOUNS = frozenset("he she they we i it you his her their its".split())
 
 # titles a description can use for a named person ("the senator": Sen. Ted Cruz)
 TITLES = {"sen": "senator", "rep": "representative", "gov": "governor", "gen": "general", "sec": "secretary",
@@ -94,7 +95,9 @@ def context_ranges(text: str, sources: list[tuple[int, int]]) -> list[tuple[int,
     point back to. Reading only these
     (about a tenth of an article) keeps voice within the time budget; reading the whole context
     cost 50-70% of an analysis. Merged, so no character is read twice."""
-    ranges = [(max(0, s - SOURCE_MARGIN), min(len(text), e + SOURCE_MARGIN)) for s, e in sources]
+    # a source with no capitalised word but a pronoun ("he", "officials", "critics") names nobody itself
+    ranges = [(max(0, s - SOURCE_MARGIN), min(len(text), e + SOURCE_MARGIN)) for s, e in sources
+              if any(w[:1].isupper() and w.lower() not in _PRONOUNS for w in text[s:e].split())]
     seen: set[str] = set()
     for s, e in sources:
         words = text[s:e].split()
