@@ -22,29 +22,29 @@ from pathlib import Path
 
 from report import ROOT, cpu_model, save
 
-from propscan.accurate.base import MPNET
 from propscan.accurate.model import DEFAULT_DIR as SHIPPED
-from propscan.accurate.model import AccuratePredictor, base_folder, blend, load_accurate
+from propscan.accurate.model import AccuratePredictor, blend, load_accurate
 from propscan.bundle import load_bundle
 from propscan.detect import Detector
-from propscan.encoding import load_tokenizer
 from propscan.ptc import load_corpus
 from propscan.train import accurate as acc_train
 from propscan.train.cv import fold_of, oof_record
+from propscan.train.engine import PRECISIONS, choose_precision
 from propscan.train.tune import tune
 
 BLENDS = [(0.0, 0.0), (1.0, 1.0), (0.3, 0.3), (0.5, 0.5), (0.7, 0.7), (0.5, 0.3), (0.5, 0.7), (0.3, 0.5), (0.7, 0.5)]
 
 
-def ship(articles, features: Path, tokenizer, graph: Path, report: dict, weights: dict, epochs: int, fold_fast: str) -> None:
+def ship(articles, features: Path, graph: Path, report: dict, weights: dict, recipe, fold_fast: str,
+         resume: bool) -> None:
     """Heads trained on all articles, with the decoding settings and blend chosen on the fold."""
     fast_version = load_bundle().version
-    acc_train.export_heads(*acc_train.train_heads(articles, features, tokenizer, epochs), SHIPPED)
     version = f"accurate-mpnet-{time.strftime('%Y-%m-%d')}+{fast_version}"
     cv = {k: report[k] for k in ("articles", "si", "tc_micro_f1", "labelled", "calibration")}
-    acc_train.write_bundle(SHIPPED, MPNET, graph, version=version, settings=report["settings"], blend=weights,
-                           extra={"fast_model": fast_version, "tuned_on": f"out-of-fold predictions of {fold_fast}",
-                                  "cv_fold": cv, "train_articles": len(articles)})
+    acc_train.train_tier(articles, SHIPPED, graph, features, recipe=recipe, version=version, settings=report["settings"],
+                         blend=weights, extra={"fast_model": fast_version, "tuned_on": f"out-of-fold predictions of {fold_fast}",
+                                               "cv_fold": cv, "train_articles": len(articles)},
+                         work=features.parent / "ship-checkpoints", resume=resume)
 
 
 def main() -> None:
@@ -60,6 +60,9 @@ def main() -> None:
     ap.add_argument("--blends", default=None, help="only these token/span weights, e.g. 0.7/0.5,0/0")
     ap.add_argument("--ship", action="store_true",
                     help="then train the heads on every article and write the shipped accurate tier")
+    ap.add_argument("--precision", choices=PRECISIONS, default="auto",
+                    help="bf16 autocast where the CPU computes in bf16 (auto), or force fp32 / bf16")
+    ap.add_argument("--resume", action="store_true", help="continue the heads' fit from its checkpoint in --out")
     ap.add_argument("--base-model", type=Path, default=None,
                     help="unzipped all-mpnet-base-v2 folder, to export the encoder graph when none is shipped")
     args = ap.parse_args()
@@ -72,31 +75,21 @@ def main() -> None:
     if not graph.is_file():
         SHIPPED.mkdir(parents=True, exist_ok=True)
         acc_train.export_base_graph(args.base_model, graph)
-    stub = dict(version=f"cv-fold{args.fold}", settings={}, blend={"tokens": 1.0, "spans": 1.0}, extra={})
-    if not (args.out / "model.json").is_file():
-        # a first bundle (heads not trained yet) only to locate and build the base encoder
-        (args.out / "token_head.onnx").touch()
-        (args.out / "span_head.onnx").touch()
-        acc_train.write_bundle(args.out, MPNET, graph, **stub)
-    base = base_folder(load_accurate(args.out))
-    acc_train.cache_features(articles, base, args.features)
-    tokenizer = load_tokenizer(base / "tokenizer.json")
-    started = time.time()
+    recipe = acc_train.HeadRecipe(epochs=args.epochs, precision=choose_precision(args.precision))
     extra_train = []
     if args.memes:
         from propscan.train.memes import load_memes
 
         extra_train = load_memes(args.data / "memes2021")
-        acc_train.cache_features(extra_train, base, args.features)
-    if not (args.out / "span_head.onnx").stat().st_size:
-        acc_train.export_heads(*acc_train.train_heads(train_set + extra_train, args.features, tokenizer, args.epochs),
-                               args.out)
-    train_seconds = time.time() - started
-    acc_train.write_bundle(args.out, MPNET, graph, **stub)
+    training = {}
+    if not (args.out / "span_head.onnx").is_file() or not (args.out / "span_head.onnx").stat().st_size:
+        training = acc_train.train_tier(train_set + extra_train, args.out, graph, args.features, recipe=recipe,
+                                        version=f"cv-fold{args.fold}", work=args.out, resume=args.resume)
+    train_seconds = training.get("head_seconds", 0)
     tuned = args.out / "tuned.json"
     if args.ship and tuned.is_file():  # the fold was measured before: ship with what it chose
         chosen = json.loads(tuned.read_text())
-        ship(articles, args.features, tokenizer, graph, chosen["report"], chosen["blend"], args.epochs, chosen["fast"])
+        ship(articles, args.features, graph, chosen["report"], chosen["blend"], recipe, chosen["fast"], args.resume)
         return
     fast = load_bundle(args.fold_work / f"fold{args.fold}" / "onnx", detector_name="detector.int8.onnx")
     predictor = AccuratePredictor(load_accurate(args.out), fast)
@@ -125,7 +118,7 @@ def main() -> None:
     (args.out / "oof.json").write_text(json.dumps(oof))
     tuned.write_text(json.dumps({"blend": {"tokens": wt, "spans": ws}, "report": report, "fast": fast.version}, indent=1))
     if args.ship:
-        ship(articles, args.features, tokenizer, graph, report, {"tokens": wt, "spans": ws}, args.epochs, fast.version)
+        ship(articles, args.features, graph, report, {"tokens": wt, "spans": ws}, recipe, fast.version, args.resume)
     name = "accurate_cv_memes.json" if args.memes else "accurate_cv.json"
     save({"cpu": cpu_model(), "fold": args.fold, "memes": len(extra_train), "held_out_articles": len(held), "train_articles": len(train_set),
           "head_training_seconds": round(train_seconds), "fast alone": results.get("tokens 0.0 / spans 0.0"),

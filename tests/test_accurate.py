@@ -237,9 +237,10 @@ def test_heads_train_on_cached_features_and_load_as_a_tier(tiny, cache, tmp_path
     articles = load_corpus(MINI / "train-articles", MINI / "train-task-flc-tc.labels")
     base = base_folder(load_accurate(bundle))
     feats = tmp_path / "feats"
-    acc_train.cache_features(articles, base, feats)
-    assert sorted(p.stem for p in feats.iterdir()) == sorted(a.id for a in articles)
-    token, span = acc_train.train_heads(articles, feats, load_tokenizer(base / "tokenizer.json"), epochs=1)
+    cache = acc_train.cache_features(articles, base, feats)
+    assert [p.parent for p in feats.glob("*/*.npz")] == [cache.folder] * len(articles)
+    token, span = acc_train.train_heads(articles, cache, load_tokenizer(base / "tokenizer.json"),
+                                        acc_train.HeadRecipe(epochs=1))
     out = tmp_path / "trained"
     acc_train.export_heads(token, span, out)
     acc_train.write_bundle(out, base_from(spec), bundle / "encoder.onnx", version="accurate-tiny-trained", settings={},
@@ -248,3 +249,36 @@ def test_heads_train_on_cached_features_and_load_as_a_tier(tiny, cache, tmp_path
     scores = predictor.score([articles[0].text])[0]
     assert scores.extra and len(scores.extra) == len(scores.windows)
     assert all(x.start < x.end for x in predictor.labelled(scores))
+
+
+def test_train_accurate_command_writes_a_tier_and_reuses_its_layer_cache(tiny, cache, tmp_path):
+    """`propscan train-accurate` end to end on the tiny base: features cached in a folder named by
+    their key, the heads trained in bf16, a tier that loads; a second run reads the cache."""
+    import shutil
+
+    from propscan.accurate.model import AccuratePredictor, load_accurate
+
+    _, bundle = tiny
+    data = tmp_path / "data"
+    shutil.copytree(MINI, data / "ptc")
+    out, work = tmp_path / "out", tmp_path / "work"
+    shutil.copytree(bundle, out)  # its graph and model.json name the tiny base
+    args = ["train-accurate", "--data", str(data), "--out", str(out), "--work", str(work), "--epochs", "1",
+            "--threads", "1", "--precision", "bf16", "--version", "accurate-cli-test"]
+    first = run_cli(*args)
+    assert first.code == 0, first.err
+    training = json.loads(first.out)
+    assert training["precision"] == "bf16" and training["articles"] == 3
+    cached = sorted(work.glob("features/*/*.npz"))
+    assert len(cached) == 3 and (cached[0].parent / "key.json").is_file()
+    stamps = [p.stat().st_mtime_ns for p in cached]
+    acc = load_accurate(out)
+    assert acc.version == "accurate-cli-test" and acc.meta["training"]["feature_cache"] == cached[0].parent.name
+    scores = AccuratePredictor(acc).score([Path(ARTICLE).read_text()])[0]
+    assert scores.extra and len(scores.extra) == len(scores.windows)
+    assert not list(work.glob("*.ckpt"))  # a finished fit leaves no checkpoint
+    again = run_cli(*args[:-1], "accurate-cli-test-2")
+    assert again.code == 0, again.err
+    assert [p.stat().st_mtime_ns for p in sorted(work.glob("features/*/*.npz"))] == stamps  # read, not rebuilt
+    bad = run_cli("train-accurate", "--data", str(data), "--out", str(out), "--work", str(work), "--precision", "fp16")
+    assert bad.code == 2 and "--precision" in bad.err and "Traceback" not in bad.err

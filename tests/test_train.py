@@ -229,7 +229,7 @@ def test_weight_average_follows_the_trainable_weights_and_forgets_the_start():
     assert torch.allclose(average.average["1.bias"], torch.full((1,), 9 / 11), atol=1e-6)
     for _ in range(200):
         average.update()
-    state = average.state_dict(net)
+    state = average.averaged_state(net)
     assert torch.allclose(state["1.bias"], torch.ones(1), atol=1e-6)  # converges on the trained weight
     assert torch.equal(state["1.weight"], start)
     assert torch.equal(state["0.weight"], frozen) and "0.weight" not in average.average

@@ -183,3 +183,67 @@ def test_progress_is_quiet_without_a_terminal(caplog):
             bar.advance(k, k // 10, 0.5)
     assert stream.getvalue() == ""
     assert sum("step" in r.message for r in caplog.records) == 20  # a line every 5%
+
+
+# --- the cache of lower layers ----------------------------------------------------------------
+
+class Art:
+    def __init__(self, id, text):
+        self.id, self.text = id, text
+
+
+def _key(**change):
+    from propscan.train.layer_cache import CacheKey
+
+    fields = dict(base_sha256="a" * 64, window_tokens=126, tokenizer_sha256="b" * 64, layers=(8,), computed="torch-bf16")
+    return CacheKey(**{**fields, **change})
+
+
+def _windows(text):
+    n = len(text.split())
+    return [(i, min(n, i + 4)) for i in range(0, n, 4)]
+
+
+def _states(calls):
+    def compute(text):
+        calls.append(text)
+        rows = sum(b - a + 2 for a, b in _windows(text))
+        return np.full((rows, 3), len(text), dtype=np.float32)
+    return compute
+
+
+def test_layer_cache_is_computed_once_and_rebuilt_when_its_key_changes(tmp_path):
+    from propscan.train.layer_cache import LayerCache
+
+    arts = [Art("article111", "one two three four five six"), Art("article222", "seven eight nine")]
+    calls = []
+    cache = LayerCache(tmp_path, _key())
+    assert cache.fill(arts, _windows, _states(calls)) == 2
+    got = cache.get("article111", arts[0].text)
+    assert got["hidden"].dtype == np.float16 and got["hidden"].shape == (10, 3)  # two windows, [CLS]/[SEP] each
+    assert got["starts"].tolist() == [0, 4] and got["stops"].tolist() == [4, 6]
+    assert LayerCache(tmp_path, _key()).fill(arts, _windows, _states(calls)) == 0  # the same key: read, not computed
+    for change in ({"base_sha256": "c" * 64}, {"window_tokens": 254}, {"tokenizer_sha256": "d" * 64},
+                   {"layers": (6,)}, {"computed": "torch-fp32"}):
+        other = LayerCache(tmp_path, _key(**change))
+        assert other.folder != cache.folder
+        assert other.get("article111", arts[0].text) is None
+        assert other.fill(arts, _windows, _states(calls)) == 2, change
+    assert len(calls) == 2 + 5 * 2
+    assert not list(tmp_path.glob("*/*.tmp"))  # written atomically, no leftovers
+
+
+def test_layer_cache_recomputes_an_article_whose_text_or_windows_changed_or_whose_file_is_damaged(tmp_path):
+    from propscan.train.layer_cache import LayerCache
+
+    arts = [Art("article111", "one two three four five six"), Art("article222", "seven eight nine")]
+    calls = []
+    cache = LayerCache(tmp_path, _key())
+    cache.fill(arts, _windows, _states(calls))
+    edited = [Art("article111", "one two three four five six seven"), arts[1]]
+    assert cache.fill(edited, _windows, _states(calls)) == 1 and calls[-1] == edited[0].text
+    assert cache.fill(edited, lambda t: [(0, 2), (2, len(t.split()))], _states(calls)) == 2  # cut into other windows
+    path = cache.path("article222", arts[1].text)
+    path.write_bytes(path.read_bytes()[:50])  # a file cut short (a full disk)
+    assert cache.get("article222", arts[1].text) is None
+    assert cache.fill(edited, lambda t: [(0, 2), (2, len(t.split()))], _states(calls)) == 1

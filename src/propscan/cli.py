@@ -314,6 +314,12 @@ Crf = Annotated[Optional[bool], typer.Option(
 BaseWeights = Annotated[Optional[Path], typer.Option(
     "--base-weights", exists=True, dir_okay=False,
     help="Start from these encoder weights (encoder.safetensors from `propscan adapt`) instead of the base package's.")]
+# Shared by every torch training command (train/engine.py).
+Precision = Annotated[str, typer.Option(
+    "--precision", help=("auto: bf16 autocast where the CPU computes in bf16 (AVX512_BF16 or AMX), fp32 elsewhere; "
+                         "or fp32 / bf16. Weights and optimizer state stay fp32."))]
+Resume = Annotated[bool, typer.Option(
+    "--resume", help="Continue the fit from its checkpoint (written every epoch and when stopped by Ctrl-C or SIGTERM).")]
 
 
 @app.command()
@@ -325,11 +331,14 @@ def adapt(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     threads: Annotated[int, typer.Option(help="CPU threads for torch.")] = 2,
     max_texts: Annotated[Optional[int], typer.Option("--max-texts", help="Use the first N texts only (smoke tests).")] = None,
+    precision: Precision = "auto",
+    resume: Resume = False,
 ) -> None:
     """Masked-language-model the base encoder on in-domain news before fine-tuning (needs the \\[train] extra)."""
     from .train.cli import run_adapt
 
-    run_adapt(data=data, out=out, epochs=epochs, head_steps=head_steps, seed=seed, threads=threads, max_texts=max_texts)
+    run_adapt(data=data, out=out, epochs=epochs, head_steps=head_steps, seed=seed, threads=threads, max_texts=max_texts,
+              precision=precision, resume=resume)
 
 
 @app.command()
@@ -351,14 +360,16 @@ def train(
     max_articles: Annotated[Optional[int], typer.Option("--max-articles", help="Train on the first N articles only (smoke tests).")] = None,
     max_steps: Annotated[Optional[int], typer.Option("--max-steps", help="Stop after N optimizer steps (smoke tests).")] = None,
     version: Annotated[Optional[str], typer.Option("--version", help="Model version string (default: date-based).")] = None,
+    precision: Precision = "auto",
+    resume: Resume = False,
 ) -> None:
     """Fine-tune the model on PTC and write a shippable bundle (needs the \\[train] extra)."""
     from .train.cli import run_train
 
     run_train(data=data, out=out, work=work, settings=settings, seed=seed, threads=threads,
-              max_articles=max_articles, max_steps=max_steps, version=version,
+              max_articles=max_articles, max_steps=max_steps, version=version, resume=resume,
               options=dict(epochs=epochs, lr=lr, window_tokens=window_tokens, batch_size=batch_size,
-                           window_jitter=window_jitter, ema=ema, crf=crf,
+                           window_jitter=window_jitter, ema=ema, crf=crf, precision=precision,
                            base_weights=str(base_weights) if base_weights else None))
 
 
@@ -388,12 +399,39 @@ def train_attribution(
     max_epochs: Annotated[int, typer.Option("--max-epochs", min=1, max=50, help="Epochs tried on the tuning tenth of train; the best count is used for the final fit.")] = 12,
     epochs: Annotated[Optional[int], typer.Option("--epochs", min=1, max=50, help="Skip the tuning run: train this many epochs (a count a tuning run chose).")] = None,
     version: Annotated[Optional[str], typer.Option("--version", help="Version string (default: date-based).")] = None,
+    precision: Precision = "auto",
+    resume: Resume = False,
 ) -> None:
     """Train the attribution tagger (source, cue, content) on PolNeAR (needs the \\[train] extra)."""
     from .train.cli import run_train_attribution
 
     figures = run_train_attribution(data=data, out=out, work=work, version=version, max_epochs=max_epochs,
-                                    epochs=epochs)
+                                    epochs=epochs, precision=precision, resume=resume)
+    typer.echo(json.dumps(figures, indent=2))
+
+
+@app.command("train-accurate")
+def train_accurate(
+    data: Annotated[Path, typer.Option("--data", help="Folder holding ptc/ (and memes2021/ with --memes).")] = Path("../shared/data"),
+    out: Annotated[Path, typer.Option("--out", help="Where to write the accurate tier's folder (heads, graph, model.json).")] = Path("model-out/accurate"),
+    work: Annotated[Path, typer.Option("--work", help="Folder for the cached base-encoder layers (keyed by base, windows and layers; reused) and checkpoints.")] = Path("train-work/accurate"),
+    hold_out_fold: Annotated[Optional[int], typer.Option("--hold-out-fold", min=0, max=4, help="Train on the other folds' articles only (cross-validation).")] = None,
+    memes: Annotated[bool, typer.Option("--memes", help="Also train on the SemEval-2021 meme texts.")] = False,
+    settings: Annotated[Optional[Path], typer.Option("--settings", help="tuned.json of benchmarks/accurate.py: the blend and decoding settings to ship.")] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, max=50, help="Passes of the token heads over the training windows.")] = 6,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
+    threads: Annotated[int, typer.Option(help="CPU threads for torch and the base encoder.")] = 2,
+    base_model: Annotated[Optional[Path], typer.Option("--base-model", help="Unzipped all-mpnet-base-v2 folder, to export the encoder graph where none is shipped.")] = None,
+    version: Annotated[Optional[str], typer.Option("--version", help="Version string (default: date-based).")] = None,
+    precision: Precision = "auto",
+    resume: Resume = False,
+) -> None:
+    """Train the accurate tier's heads on cached all-mpnet-base-v2 layers (needs the \\[train] and \\[accurate] extras)."""
+    from .train.cli import run_train_accurate
+
+    figures = run_train_accurate(data=data, out=out, work=work, hold_out_fold=hold_out_fold, memes=memes,
+                                 settings=settings, epochs=epochs, seed=seed, threads=threads, base_model=base_model,
+                                 version=version, precision=precision, resume=resume)
     typer.echo(json.dumps(figures, indent=2))
 
 
@@ -413,13 +451,15 @@ def crossval(
     ema: Ema = None,
     crf: Crf = None,
     base_weights: BaseWeights = None,
+    precision: Precision = "auto",
+    resume: Resume = False,
 ) -> None:
     """5-fold cross-validation by article (fp32 and int8), then threshold tuning and scores."""
     from .train.cli import run_crossval
 
-    run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial,
+    run_crossval(data=data, work=work, folds=folds, threads=threads, results=results, partial=partial, resume=resume,
                  options=dict(epochs=epochs, lr=lr, window_tokens=window_tokens, batch_size=batch_size,
-                              window_jitter=window_jitter, ema=ema, crf=crf,
+                              window_jitter=window_jitter, ema=ema, crf=crf, precision=precision,
                               base_weights=str(base_weights) if base_weights else None))
 
 

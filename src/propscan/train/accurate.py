@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import struct
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +23,14 @@ from ..accurate.base import Base
 from ..accurate.model import special_ids
 from ..detect import session
 from ..encoding import encode, load_tokenizer
+from ..errors import ModelError
 from ..features import N_FEATURES
 from ..ptc import LabelledArticle
 from ..segment import WINDOW_TOKENS, windows_for
+from .base import sha256_file
 from .data import technique_shares, token_targets
+from .engine import Fit, Randomness
+from .layer_cache import CacheKey, LayerCache
 
 log = logging.getLogger(__name__)
 
@@ -93,21 +97,33 @@ def article_features(encoder, tokenizer, text: str, window_tokens: int = WINDOW_
     return enc, out
 
 
-def cache_features(articles: list[LabelledArticle], base_dir: Path, out: Path, threads: int = 2) -> None:
-    """One .npz per article (resumable): windows' starts, stops and stacked layers."""
-    out.mkdir(parents=True, exist_ok=True)
-    encoder = session(base_dir / "encoder.onnx", threads)
+def runtime_windows(tokenizer, text: str, window_tokens: int = WINDOW_TOKENS) -> list[tuple[int, int]]:
+    """The (start, stop) token windows the runtime cuts ``text`` into."""
+    enc = encode(tokenizer, text)
+    return [(w.start, w.stop) for w in windows_for(text, enc.offsets, window_tokens)] if enc.offsets else []
+
+
+def feature_key(base_dir: Path, window_tokens: int = WINDOW_TOKENS) -> CacheKey:
+    """The base's weights and tokenizer, the window layout and the graph's layers: what the cache depends on."""
+    return CacheKey(base_sha256=sha256_file(base_dir / "model.safetensors"), window_tokens=window_tokens,
+                    tokenizer_sha256=sha256_file(base_dir / "tokenizer.json"), layers=LAYERS, computed="onnx-fp32")
+
+
+def cache_features(articles: list[LabelledArticle], base_dir: Path, out: Path, threads: int = 2) -> LayerCache:
+    """The base encoder's LAYERS for every window of every article, computed once (resumable) in a
+    folder of ``out`` named by the base's hash, the window layout and the layers."""
+    cache = LayerCache(out, feature_key(base_dir))
     tokenizer = load_tokenizer(base_dir / "tokenizer.json")
-    for i, art in enumerate(articles):
-        path = out / f"{art.id}.npz"
-        if path.is_file():
-            continue
-        _, wins = article_features(encoder, tokenizer, art.text)
-        tmp = out / f"{art.id}.tmp.npz"
-        np.savez(tmp, starts=np.array([w.start for w, _ in wins]), stops=np.array([w.stop for w, _ in wins]),
-                 hidden=np.concatenate([h for _, h in wins]) if wins else np.zeros((0, len(LAYERS), WIDTH), np.float16))
-        tmp.replace(path)
-        log.info("features %d/%d %s", i + 1, len(articles), art.id)
+    encoder = None
+
+    def compute(text: str) -> np.ndarray:
+        nonlocal encoder
+        encoder = encoder or session(base_dir / "encoder.onnx", threads)
+        _, wins = article_features(encoder, tokenizer, text)
+        return np.concatenate([h for _, h in wins]) if wins else np.zeros((0, len(LAYERS), WIDTH), np.float16)
+
+    cache.fill(articles, lambda text: runtime_windows(tokenizer, text), compute)
+    return cache
 
 
 # --- heads -----------------------------------------------------------------------------------
@@ -148,12 +164,19 @@ class SpanHead(nn.Module):
         return torch.softmax(self.net(span_inputs), -1)
 
 
-def load_windows(articles: list[LabelledArticle], feats: Path, tokenizer):
+def _stored(cache: LayerCache, art: LabelledArticle) -> dict:
+    got = cache.get(art.id, art.text)
+    if got is None:
+        raise ModelError(f"article {art.id} has no cached states in {cache.folder}: cache its features first")
+    return got
+
+
+def load_windows(articles: list[LabelledArticle], cache: LayerCache, tokenizer):
     """(layers fp16 (len+2, L, W), bio (len,), tech (len, 14)) for every window of the articles."""
     out = []
     for art in articles:
-        z = np.load(feats / f"{art.id}.npz")
-        starts, stops, hidden = z["starts"], z["stops"], z["hidden"]  # each access of an npz key reads it again
+        z = _stored(cache, art)
+        starts, stops, hidden = z["starts"], z["stops"], z["hidden"]
         enc = encode(tokenizer, art.text)
         bio, tech = token_targets(enc.offsets, art.spans)
         pos = 0
@@ -164,47 +187,62 @@ def load_windows(articles: list[LabelledArticle], feats: Path, tokenizer):
     return out
 
 
-def train_token_heads(windows, epochs: int = 6, seed: int = 13, batch: int = 16) -> TokenHeads:
-    torch.manual_seed(seed)
-    rng = random.Random(seed)
+@dataclass
+class HeadRecipe:
+    """How the heads are trained; ``precision`` is the resolved one ("fp32" or "bf16")."""
+
+    epochs: int = 6
+    seed: int = 13
+    batch: int = 16
+    precision: str = "fp32"
+    span_epochs: int = 30
+
+
+def train_token_heads(windows, recipe: HeadRecipe | None = None, checkpoint: Path | None = None,
+                      resume: bool = False, fingerprint: str = "") -> TokenHeads:
+    """The token heads on cached windows; with ``checkpoint``, resumable (``resume``)."""
+    recipe = recipe or HeadRecipe()
+    rand = Randomness(recipe.seed)
     n_layers, dim = windows[0][0].shape[1:]
     net = TokenHeads(n_layers, dim)
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.01)
     counts = np.bincount(np.concatenate([w[1] for w in windows]), minlength=3).astype(np.float64)
     weights = torch.tensor((counts.sum() / (3 * np.maximum(counts, 1))) ** 0.5, dtype=torch.float32)
-    steps = epochs * ((len(windows) + batch - 1) // batch)
+    steps = recipe.epochs * ((len(windows) + recipe.batch - 1) // recipe.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3, total_steps=steps, pct_start=0.1)
-    for epoch in range(epochs):
+
+    def batches(epoch: int, r: Randomness) -> list[list[int]]:
         order = list(range(len(windows)))
-        rng.shuffle(order)
-        total = 0.0
-        for i in range(0, len(order), batch):
-            part = [windows[k] for k in order[i : i + batch]]
-            width = max(len(h) for h, _, _ in part)
-            x = torch.zeros(len(part), width, n_layers, dim)
-            bio = torch.full((len(part), width), -100, dtype=torch.long)
-            tech = torch.zeros(len(part), width, len(techniques.NAMES))
-            mask = torch.zeros(len(part), width)
-            for r, (h, b, t) in enumerate(part):
-                x[r, : len(h)] = torch.from_numpy(h.astype(np.float32))
-                bio[r, 1 : len(b) + 1] = torch.from_numpy(b)
-                tech[r, 1 : len(b) + 1] = torch.from_numpy(t)
-                mask[r, 1 : len(b) + 1] = 1
-            net.train()
-            _, bl, tl = net.logits(x)
-            loss = nn.functional.cross_entropy(bl.reshape(-1, 3), bio.reshape(-1), weight=weights, ignore_index=-100)
-            aux = nn.functional.binary_cross_entropy_with_logits(tl, tech, reduction="none").mean(-1)
-            loss = loss + 0.5 * (aux * mask).sum() / mask.sum()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item()
-        log.info("token heads epoch %d loss %.4f", epoch + 1, total / max(1, len(order) // batch))
+        r.py.shuffle(order)
+        return [order[i : i + recipe.batch] for i in range(0, len(order), recipe.batch)]
+
+    def step(indices: list[int], r: Randomness) -> torch.Tensor:
+        part = [windows[k] for k in indices]
+        width = max(len(h) for h, _, _ in part)
+        x = torch.zeros(len(part), width, n_layers, dim)
+        bio = torch.full((len(part), width), -100, dtype=torch.long)
+        tech = torch.zeros(len(part), width, len(techniques.NAMES))
+        mask = torch.zeros(len(part), width)
+        for row, (h, b, t) in enumerate(part):
+            x[row, : len(h)] = torch.from_numpy(h.astype(np.float32))
+            bio[row, 1 : len(b) + 1] = torch.from_numpy(b)
+            tech[row, 1 : len(b) + 1] = torch.from_numpy(t)
+            mask[row, 1 : len(b) + 1] = 1
+        _, bl, tl = net.logits(x)
+        loss = nn.functional.cross_entropy(bl.float().reshape(-1, 3), bio.reshape(-1), weight=weights, ignore_index=-100)
+        aux = nn.functional.binary_cross_entropy_with_logits(tl.float(), tech, reduction="none").mean(-1)
+        return loss + 0.5 * (aux * mask).sum() / mask.sum()
+
+    fit = Fit(model=net, optimizer=opt, scheduler=sched, total_steps=steps, batches=batches, step=step, rand=rand,
+              checkpoint=checkpoint, fingerprint=fingerprint, precision=recipe.precision, clip=None, label="token loss")
+    if resume:
+        fit.resume()
+    fit.run()
+    fit.finished()
     return net.eval()
 
 
-def span_examples(articles: list[LabelledArticle], feats: Path, tokenizer, heads: TokenHeads):
+def span_examples(articles: list[LabelledArticle], cache: LayerCache, tokenizer, heads: TokenHeads):
     """Span rows pooled from the mixed layers exactly as the runtime pools them, with targets."""
     from ..detect import TokenScores
     from ..label import span_rows
@@ -212,7 +250,7 @@ def span_examples(articles: list[LabelledArticle], feats: Path, tokenizer, heads
 
     rows, targets = [], []
     for art in articles:
-        z = np.load(feats / f"{art.id}.npz")
+        z = _stored(cache, art)
         layers = z["hidden"]
         enc = encode(tokenizer, art.text)
         windows, hidden, pos = [], [], 0
@@ -234,30 +272,48 @@ def span_examples(articles: list[LabelledArticle], feats: Path, tokenizer, heads
     return np.stack(rows), np.stack(targets)
 
 
-def train_span_head(rows: np.ndarray, targets: np.ndarray, epochs: int = 30, seed: int = 13) -> SpanHead:
-    torch.manual_seed(seed)
+def train_span_head(rows: np.ndarray, targets: np.ndarray, recipe: HeadRecipe | None = None) -> SpanHead:
+    """The span head (seconds: no checkpoint)."""
+    recipe = recipe or HeadRecipe()
+    rand = Randomness(recipe.seed)
     net = SpanHead((rows.shape[1] - N_FEATURES) // 4)
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.01)
     x, y = torch.from_numpy(rows), torch.from_numpy(targets)
-    for epoch in range(epochs):
-        net.train()
+    per_epoch = (len(x) + 63) // 64
+
+    def batches(epoch: int, r: Randomness) -> list[torch.Tensor]:
         perm = torch.randperm(len(x))
-        for i in range(0, len(x), 64):
-            idx = perm[i : i + 64]
-            loss = -(y[idx] * torch.log_softmax(net.net(x[idx]), -1)).sum(-1).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+        return [perm[i : i + 64] for i in range(0, len(x), 64)]
+
+    def step(idx: torch.Tensor, r: Randomness) -> torch.Tensor:
+        return -(y[idx] * torch.log_softmax(net.net(x[idx]).float(), -1)).sum(-1).mean()
+
+    Fit(model=net, optimizer=opt, total_steps=recipe.span_epochs * per_epoch, batches=batches, step=step, rand=rand,
+        precision=recipe.precision, clip=None, label="span loss").run()
     return net.eval()
 
 
-def train_heads(articles: list[LabelledArticle], feats: Path, tokenizer, epochs: int = 6) -> tuple[TokenHeads, SpanHead]:
-    """Both heads on the cached features of ``articles`` (the span head on the token heads' layer mix)."""
-    windows = load_windows(articles, feats, tokenizer)
-    token = train_token_heads(windows, epochs=epochs)
+def heads_fingerprint(articles: list[LabelledArticle], cache: LayerCache, recipe: HeadRecipe) -> str:
+    """What the token heads' fit depends on: a checkpoint of any other is not continued."""
+    from hashlib import sha256
+
+    h = sha256(json.dumps([asdict(recipe), cache.key.digest()]).encode())
+    for art in articles:
+        h.update(json.dumps([art.id, art.text, sorted(art.spans)]).encode())
+    return h.hexdigest()
+
+
+def train_heads(articles: list[LabelledArticle], cache: LayerCache, tokenizer, recipe: HeadRecipe | None = None,
+                work: Path | None = None, resume: bool = False) -> tuple[TokenHeads, SpanHead]:
+    """Both heads on the cached features of ``articles`` (the span head on the token heads' layer
+    mix). With ``work``, the token heads' fit checkpoints there and ``resume`` continues it."""
+    recipe = recipe or HeadRecipe()
+    windows = load_windows(articles, cache, tokenizer)
+    checkpoint = Path(work) / "token-heads.ckpt" if work is not None else None
+    token = train_token_heads(windows, recipe, checkpoint, resume, heads_fingerprint(articles, cache, recipe))
     del windows
-    rows, targets = span_examples(articles, feats, tokenizer, token)
-    return token, train_span_head(rows, targets)
+    rows, targets = span_examples(articles, cache, tokenizer, token)
+    return token, train_span_head(rows, targets, recipe)
 
 
 def export_heads(token: TokenHeads, span: SpanHead, out: Path) -> None:
@@ -284,3 +340,42 @@ def write_bundle(out: Path, base: Base, graph: Path, version: str, settings: dic
     meta = {"tier": "accurate", "version": version, "base": base.name, "base_sha256": base.sha256, "layers": list(LAYERS),
             "files": files, "settings": settings, "blend": blend, **extra}
     (out / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def train_tier(articles: list[LabelledArticle], out: Path, graph: Path, features: Path, *, recipe: HeadRecipe,
+               version: str, settings: dict | None = None, blend: dict | None = None, extra: dict | None = None,
+               work: Path | None = None, resume: bool = False, threads: int = 2) -> dict:
+    """The whole tier in ``out``: the base's features cached (keyed, resumable), both heads trained
+    on them (checkpointed in ``work``), exported, and model.json written. Returns what training took."""
+    import time
+
+    from ..accurate.base import KNOWN_BASES, MPNET
+    from ..accurate.model import base_folder, load_accurate
+
+    out.mkdir(parents=True, exist_ok=True)
+    blend = blend or {"tokens": 1.0, "spans": 1.0}
+    try:
+        acc = load_accurate(out)
+    except ModelError:
+        # a first bundle (heads not trained yet, or changed since) only to locate and build the base
+        # encoder: the one an earlier model.json named, all-mpnet-base-v2 otherwise
+        try:
+            named = json.loads((out / "model.json").read_text(encoding="utf-8")).get("base")
+        except (OSError, ValueError, AttributeError):
+            named = None
+        for head in ("token_head.onnx", "span_head.onnx"):
+            (out / head).touch()
+        write_bundle(out, KNOWN_BASES.get(named, MPNET), graph, version=version, settings={}, blend=blend, extra={})
+        acc = load_accurate(out)
+    base = base_folder(acc)
+    t0 = time.time()
+    cache = cache_features(articles, base, features, threads)
+    cached = time.time() - t0
+    token, span = train_heads(articles, cache, load_tokenizer(base / "tokenizer.json"), recipe, work, resume)
+    export_heads(token, span, out)
+    training = {"articles": len(articles), **asdict(recipe), "feature_seconds": round(cached),
+                "head_seconds": round(time.time() - t0 - cached), "feature_cache": cache.folder.name,
+                "torch": torch.__version__}
+    write_bundle(out, acc.base, graph, version=version, settings=settings or {}, blend=blend,
+                 extra={**(extra or {}), "training": training})
+    return training

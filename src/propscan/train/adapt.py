@@ -9,11 +9,10 @@ embeddings, and warmed up alone before the encoder moves.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
-import random
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -26,7 +25,8 @@ from ..encoding import CLS_ID, PAD_ID, SEP_ID, batch_arrays, load_tokenizer
 from ..errors import InputError
 from ..segment import WINDOW_TOKENS
 from .base import base_model_dir, sha256_file
-from .loop import Progress, optimizer_step, warmup_then_decay
+from .engine import Fit, Randomness
+from .loop import warmup_then_decay
 
 log = logging.getLogger(__name__)
 
@@ -100,17 +100,24 @@ class MLMHead(nn.Module):
         return self.transform(hidden) @ self.embeddings.weight.T + self.bias
 
 
+class _MaskedLM(nn.Module):
+    """Encoder and MLM head as one module: what the fit's checkpoint saves."""
+
+    def __init__(self, encoder: nn.Module, head: MLMHead):
+        super().__init__()
+        self.encoder, self.head = encoder, head
+
+
 def adapt(texts: list[str], out_dir: Path, *, epochs: float = 2.5, batch_size: int = 32, lr: float = 1e-4,
-          head_steps: int = 200, seed: int = 13, threads: int = 2) -> Path:
-    """MLM-train the base encoder on ``texts``; saves ``encoder.safetensors`` (BertModel keys)."""
+          head_steps: int = 200, seed: int = 13, threads: int = 2, precision: str = "fp32", resume: bool = False) -> Path:
+    """MLM-train the base encoder on ``texts``; saves ``encoder.safetensors`` (BertModel keys). The
+    fit checkpoints to ``out_dir``/adapt.ckpt; ``resume`` continues from it."""
     from transformers import AutoModel
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(threads)
-    torch.manual_seed(seed)
-    rng = random.Random(seed)
-    np_rng = np.random.default_rng(seed)
+    rand = Randomness(seed)
     base = base_model_dir()
     tokenizer = load_tokenizer(base / "tokenizer.json")
     data = windows(tokenizer, texts)
@@ -130,28 +137,34 @@ def adapt(texts: list[str], out_dir: Path, *, epochs: float = 2.5, batch_size: i
         return warmup_then_decay(step - head_steps, warm, total - head_steps) if step >= head_steps else 0.0
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, [enc_lr, lambda s: 1.0])
-    log.info("MLM on %d texts, %d windows, %d steps (%d head-only)", len(texts), len(data), total, head_steps)
-    encoder.train()
-    head.train()
-    progress = Progress(total, every=25, label="mlm loss")
-    while progress.step < total:
+    log.info("MLM on %d texts, %d windows, %d steps (%d head-only), %s", len(texts), len(data), total, head_steps, precision)
+
+    def batches(epoch: int, r: Randomness) -> list[list[np.ndarray]]:
         order = data[:]
-        rng.shuffle(order)
-        for i in range(0, len(order), batch_size):
-            ids, mask = batch_arrays(order[i : i + batch_size])
-            ids, labels = mask_tokens(ids, mask, np_rng)
-            with torch.set_grad_enabled(progress.step >= head_steps):  # head warm-up: no encoder backward
-                hidden = encoder(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).last_hidden_state
-            logits = head(hidden[torch.from_numpy(labels != -100)])
-            loss = nn.functional.cross_entropy(logits, torch.from_numpy(labels[labels != -100]))
-            optimizer_step(loss, enc_params + head_params, opt, sched, progress)
-            if progress.step >= total:
-                break
-    encoder.eval()
+        r.py.shuffle(order)
+        return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+    def step(batch: list[np.ndarray], r: Randomness) -> torch.Tensor:
+        ids, mask = batch_arrays(batch)
+        ids, labels = mask_tokens(ids, mask, r.np)
+        with torch.set_grad_enabled(fit.steps >= head_steps):  # head warm-up: no encoder backward
+            hidden = encoder(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).last_hidden_state
+        logits = head(hidden[torch.from_numpy(labels != -100)])
+        return nn.functional.cross_entropy(logits.float(), torch.from_numpy(labels[labels != -100]))
+
+    fingerprint = json.dumps([len(data), hashlib.sha256(b"".join(w.tobytes() for w in data)).hexdigest(), epochs,
+                              batch_size, lr, head_steps, seed, precision])
+    fit = Fit(model=_MaskedLM(encoder, head), optimizer=opt, scheduler=sched, total_steps=total, batches=batches,
+              step=step, rand=rand, precision=precision, checkpoint=out_dir / "adapt.ckpt", fingerprint=fingerprint,
+              label="mlm loss")
+    if resume:
+        fit.resume()
+    fit.run()
     path = out_dir / "encoder.safetensors"
     save_file({k: v.contiguous() for k, v in encoder.state_dict().items()}, str(path))
     meta = {"texts": len(texts), "windows": len(data), "steps": total, "epochs": epochs, "batch_size": batch_size,
-            "lr": lr, "head_steps": head_steps, "seed": seed, "seconds": round(time.time() - progress.t0, 1),
-            "final_mlm_loss": round(progress.loss, 4), "sha256": sha256_file(path)}
+            "lr": lr, "head_steps": head_steps, "seed": seed, "precision": precision, "seconds": round(fit.elapsed, 1),
+            "final_mlm_loss": round(fit.loss, 4), "sha256": sha256_file(path)}
     (out_dir / "adapt.json").write_text(json.dumps(meta, indent=2))
+    fit.finished()
     return path

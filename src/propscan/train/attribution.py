@@ -7,8 +7,8 @@ are computed once per article and cached by detector version.
 
 from __future__ import annotations
 
+import json
 import logging
-import time
 import zlib
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from ..attribution.polnear import read_split
 from ..attribution.score import attribution_scores
 from ..attribution.tags import TAGS, token_tags
 from ..predict import Predictor
+from .engine import Fit, Randomness
 
 log = logging.getLogger("propscan.train")
 
@@ -63,39 +64,65 @@ def averaged(snapshots: list[dict], width: int) -> TagHead:
     return model.eval()
 
 
+class Snapshots:
+    """The last AVERAGE_LAST epochs' weights, kept in the fit's checkpoint; ``record`` anything
+    else a resumed fit must remember (the tuning curve)."""
+
+    def __init__(self):
+        self.weights: list[dict] = []
+        self.record: dict = {}
+
+    def add(self, model: TagHead) -> None:
+        self.weights = (self.weights + [{k: v.detach().clone() for k, v in model.state_dict().items()}])[-AVERAGE_LAST:]
+
+    def state_dict(self) -> dict:
+        return {"weights": self.weights, "record": self.record}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.weights, self.record = state["weights"], state["record"]
+
+
 def train_head(feats: list[np.ndarray], tags: list[np.ndarray], epochs: int = 8, chunk: int = 256, seed: int = 13,
-               each_epoch=None) -> TagHead:
-    """The head with its last AVERAGE_LAST epochs' weights averaged. ``each_epoch(epoch, model)``, if
-    given, is called after every epoch with the head so far, averaged the same way (to score a
-    held-out part)."""
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
+               each_epoch=None, precision: str = "fp32", checkpoint: Path | None = None, resume: bool = False) -> TagHead:
+    """The head with its last AVERAGE_LAST epochs' weights averaged. ``each_epoch(epoch, model, record)``,
+    if given, is called after every epoch with the head so far, averaged the same way (to score a
+    held-out part), and a dict kept across a resume. With ``checkpoint``, the fit is resumable."""
+    rand = Randomness(seed)
     pieces = [(f[i : i + chunk], t[i : i + chunk]) for f, t in zip(feats, tags) for i in range(0, len(f), chunk)]
     model = TagHead(feats[0].shape[1])
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-2)
-    snapshots: list[dict] = []
-    for epoch in range(epochs):
-        model.train()
-        order = rng.permutation(len(pieces))
-        total, t0 = 0.0, time.time()
-        for k in range(0, len(order), 16):
-            batch = [pieces[i] for i in order[k : k + 16]]
-            n = max(len(f) for f, _ in batch)
-            x = torch.zeros(len(batch), n, feats[0].shape[1])
-            y = torch.full((len(batch), n), -100, dtype=torch.long)
-            for j, (f, t) in enumerate(batch):
-                x[j, : len(f)] = torch.from_numpy(f.astype(np.float32))
-                y[j, : len(t)] = torch.from_numpy(t)
-            loss = nn.functional.nll_loss(model(x).reshape(-1, len(TAGS)), y.reshape(-1), ignore_index=-100)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += float(loss.detach())
-        log.info("attribution head epoch %d loss %.4f (%.0f s)", epoch + 1, total / max(1, len(order) // 16), time.time() - t0)
-        snapshots = (snapshots + [{k: v.detach().clone() for k, v in model.state_dict().items()}])[-AVERAGE_LAST:]
+    snapshots = Snapshots()
+    per_epoch = (len(pieces) + 15) // 16
+
+    def batches(epoch: int, r: Randomness) -> list[list[int]]:
+        order = r.np.permutation(len(pieces))
+        return [order[k : k + 16].tolist() for k in range(0, len(order), 16)]
+
+    def step(indices: list[int], r: Randomness) -> torch.Tensor:
+        batch = [pieces[i] for i in indices]
+        n = max(len(f) for f, _ in batch)
+        x = torch.zeros(len(batch), n, feats[0].shape[1])
+        y = torch.full((len(batch), n), -100, dtype=torch.long)
+        for j, (f, t) in enumerate(batch):
+            x[j, : len(f)] = torch.from_numpy(f.astype(np.float32))
+            y[j, : len(t)] = torch.from_numpy(t)
+        return nn.functional.nll_loss(model(x).float().reshape(-1, len(TAGS)), y.reshape(-1), ignore_index=-100)
+
+    def after_epoch(epoch: int) -> None:
+        snapshots.add(model)
         if each_epoch is not None:
-            each_epoch(epoch + 1, averaged(snapshots, feats[0].shape[1]))
-    return averaged(snapshots, feats[0].shape[1])
+            each_epoch(epoch, averaged(snapshots.weights, feats[0].shape[1]), snapshots.record)
+
+    fingerprint = json.dumps([len(pieces), sum(len(f) for f in feats), epochs, chunk, seed, precision,
+                              int(sum(int(t.sum()) for t in tags))])
+    fit = Fit(model=model, optimizer=opt, total_steps=epochs * per_epoch, batches=batches, step=step, rand=rand,
+              precision=precision, clip=None, stateful={"snapshots": snapshots}, after_epoch=after_epoch,
+              checkpoint=checkpoint, fingerprint=fingerprint, label="attribution loss")
+    if resume:
+        fit.resume()
+    fit.run()
+    fit.finished()
+    return averaged(snapshots.weights, feats[0].shape[1])
 
 
 def predict_probs(model: TagHead, feats: np.ndarray, chunk: int = 256) -> np.ndarray:
@@ -137,25 +164,35 @@ def mean_overlap_f1(scores: dict) -> float:
 
 
 def train_attribution(predictor: Predictor, data: Path, work: Path, max_epochs: int = 12,
-                      epochs: int | None = None) -> tuple[TagHead, dict]:
-    """``epochs``: skip the tuning run and train this many epochs (a count an earlier tuning run chose)."""
+                      epochs: int | None = None, precision: str = "fp32", resume: bool = False) -> tuple[TagHead, dict]:
+    """``epochs``: skip the tuning run and train this many epochs (a count an earlier tuning run chose).
+    Both fits checkpoint in ``work``; ``resume`` continues the one that was stopped."""
     sets = polnear_sets(predictor, data, work)
     arts, feats, offsets = sets["train"]
     tags = [token_tags(o, a.attributions) for a, o in zip(arts, offsets)]
     if epochs is not None:
-        model = train_head(feats, tags, epochs=epochs)
+        model = train_head(feats, tags, epochs=epochs, precision=precision, checkpoint=work / "attribution-final.ckpt",
+                           resume=resume)
         return model, {"epochs": epochs, "dev": score_split(model, *sets["dev"])}
     fit = [i for i, a in enumerate(arts) if not tune_part(a.name)]
     held = [i for i, a in enumerate(arts) if tune_part(a.name)]
     curve = {}
 
-    def on_epoch(epoch, model):
-        curve[epoch] = mean_overlap_f1(score_split(model, *(list(map(x.__getitem__, held)) for x in (arts, feats, offsets))))
-        log.info("epoch %d: mean overlap F1 on the tuning tenth %.4f", epoch, curve[epoch])
+    def on_epoch(epoch, model, record):
+        record[epoch] = mean_overlap_f1(score_split(model, *(list(map(x.__getitem__, held)) for x in (arts, feats, offsets))))
+        curve.update(record)  # with the epochs before a resume
+        log.info("epoch %d: mean overlap F1 on the tuning tenth %.4f", epoch, record[epoch])
 
-    train_head([feats[i] for i in fit], [tags[i] for i in fit], epochs=max_epochs, each_epoch=on_epoch)
+    tuning = work / "attribution-tune.json"  # the curve of a finished tuning run: a resume skips it
+    if resume and tuning.is_file():
+        curve = {int(k): v for k, v in json.loads(tuning.read_text()).items()}
+    else:
+        train_head([feats[i] for i in fit], [tags[i] for i in fit], epochs=max_epochs, each_epoch=on_epoch,
+                   precision=precision, checkpoint=work / "attribution-tune.ckpt", resume=resume)
+        tuning.write_text(json.dumps(curve))
     best = max(curve, key=curve.get)
-    model = train_head(feats, tags, epochs=best)
+    model = train_head(feats, tags, epochs=best, precision=precision, checkpoint=work / "attribution-final.ckpt",
+                       resume=resume)
     figures = {"epochs": best, "tuning_curve": {str(k): round(v, 4) for k, v in curve.items()},
                "dev": score_split(model, *sets["dev"])}
     return model, figures

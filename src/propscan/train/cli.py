@@ -44,7 +44,7 @@ def _verbose_logging() -> None:
 
 def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, seed: int, threads: int,
               max_articles: int | None, max_steps: int | None, version: str | None,
-              options: dict | None = None) -> Path:
+              options: dict | None = None, resume: bool = False) -> Path:
     """``options``: recipe experiments from the command line (epochs, lr, window_tokens, batch_size,
     window_jitter, ema, crf, base_weights); None keeps the default."""
     _require_torch()
@@ -67,7 +67,7 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, seed:
     reused = trained_before(work, cfg, articles)
     if reused:
         log.info("reusing %s: trained on the same data with the same recipe (delete it to train again)", reused)
-    weights = reused or train(articles, work, cfg)
+    weights = reused or train(articles, work, cfg, resume=resume)
     graphs = export_onnx(weights, work / "onnx")
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(graphs["int8"], out / "detector.onnx")
@@ -86,19 +86,23 @@ def run_train(*, data: Path, out: Path, work: Path, settings: Path | None, seed:
     return out
 
 
-def run_adapt(*, data: Path, out: Path, epochs: float, head_steps: int, seed: int, threads: int, max_texts: int | None = None) -> Path:
+def run_adapt(*, data: Path, out: Path, epochs: float, head_steps: int, seed: int, threads: int, max_texts: int | None = None,
+              precision: str = "auto", resume: bool = False) -> Path:
     _require_torch()
     from .adapt import adapt, unlabelled_texts
+    from .engine import choose_precision
 
     _verbose_logging()
+    precision = choose_precision(precision)
     texts = unlabelled_texts(data)[:max_texts]
     if not texts:
         raise InputError(f"{data} holds no unlabelled news: expected hyperpartisan/articles-*.xml or polnear/*/text/*.txt")
-    return adapt(texts, out, epochs=epochs, head_steps=head_steps, seed=seed, threads=threads)
+    return adapt(texts, out, epochs=epochs, head_steps=head_steps, seed=seed, threads=threads, precision=precision,
+                 resume=resume)
 
 
 def run_crossval(*, data: Path, work: Path, folds: str, threads: int, results: Path,
-                 partial: bool = False, options: dict | None = None) -> Path | None:
+                 partial: bool = False, options: dict | None = None, resume: bool = False) -> Path | None:
     _require_torch()
     from ..outputs import atomic_write
     from .cv import N_FOLDS, load_oof, run_fold
@@ -114,7 +118,7 @@ def run_crossval(*, data: Path, work: Path, folds: str, threads: int, results: P
         raise InputError(f"--folds must lie in 0..{N_FOLDS - 1}")
     articles = _corpus(data)
     for k in wanted:
-        run_fold(k, articles, work, recipe(threads=threads, **(options or {})))
+        run_fold(k, articles, work, recipe(threads=threads, **(options or {})), resume=resume)
     done = [k for k in range(N_FOLDS) if (work / f"fold{k}" / "oof_int8.json").is_file()]
     if not done or (len(done) < N_FOLDS and not partial):
         log.info("folds done: %s; scores are computed once all %d are done (or with --partial)", done, N_FOLDS)
@@ -153,18 +157,21 @@ def run_train_aids(*, data: Path, out: Path, work: Path, which: list[str], versi
 
 
 def run_train_attribution(*, data: Path, out: Path, work: Path, version: str | None, max_epochs: int,
-                          epochs: int | None = None) -> dict:
+                          epochs: int | None = None, precision: str = "auto", resume: bool = False) -> dict:
     """Train the attribution tagger on PolNeAR over the fast detector's states; write
     `<out>/attribution.onnx` and `<out>/attribution.json` and return the figures."""
     _require_torch()
     from ..bundle import file_sha256
     from ..predict import Predictor
     from .attribution import export_head, train_attribution, write_card
+    from .engine import choose_precision
 
     _verbose_logging()
+    precision = choose_precision(precision)
     predictor = Predictor()
     version = version or f"attribution-{date.today().isoformat()}"
-    model, figures = train_attribution(predictor, data, work, max_epochs=max_epochs, epochs=epochs)
+    model, figures = train_attribution(predictor, data, work, max_epochs=max_epochs, epochs=epochs, precision=precision,
+                                       resume=resume)
     from safetensors.torch import save_file
 
     work.mkdir(parents=True, exist_ok=True)
@@ -177,3 +184,48 @@ def run_train_attribution(*, data: Path, out: Path, work: Path, version: str | N
     tmp.replace(out / "attribution.json")
     write_card(out, meta)
     return figures
+
+
+def run_train_accurate(*, data: Path, out: Path, work: Path, hold_out_fold: int | None, memes: bool,
+                       settings: Path | None, epochs: int, seed: int, threads: int, base_model: Path | None,
+                       version: str | None, precision: str = "auto", resume: bool = False) -> dict:
+    """The accurate tier's heads on cached base-encoder layers, written as a tier folder in ``out``;
+    ``settings``: tuned.json of benchmarks/accurate.py (blend and decoding settings)."""
+    _require_torch()
+    from ..accurate.model import DEFAULT_DIR as SHIPPED
+    from .accurate import HeadRecipe, export_base_graph, train_tier
+    from .cv import fold_of
+    from .engine import choose_precision
+
+    _verbose_logging()
+    recipe = HeadRecipe(epochs=epochs, seed=seed, precision=choose_precision(precision))
+    chosen = {}
+    if settings is not None:
+        try:
+            chosen = json.loads(Path(settings).read_text(encoding="utf-8"))
+            blend, tuned = chosen["blend"], chosen["report"]["settings"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"cannot read --settings {settings} (tuned.json of benchmarks/accurate.py): {exc}") from None
+    else:
+        blend, tuned = {"tokens": 1.0, "spans": 1.0}, {}
+    articles = _corpus(data / "ptc")
+    if hold_out_fold is not None:
+        folds = fold_of(articles)
+        articles = [a for a in articles if folds[a.id] != hold_out_fold]
+    if memes:
+        from .memes import load_memes
+
+        if not (data / "memes2021").is_dir():
+            raise InputError(f"--memes: {data / 'memes2021'} is not a folder")
+        articles += load_memes(data / "memes2021")
+    graph = out / "encoder.onnx" if (out / "encoder.onnx").is_file() else SHIPPED / "encoder.onnx"
+    if not graph.is_file():
+        if base_model is None:
+            raise InputError("no encoder graph is shipped: give --base-model (an unzipped all-mpnet-base-v2 folder) to export one")
+        out.mkdir(parents=True, exist_ok=True)
+        graph = out / "encoder.onnx"
+        export_base_graph(base_model, graph)
+    version = version or f"accurate-mpnet-{date.today().isoformat()}"
+    extra = {"tuned_on": chosen.get("fast", "")} if chosen else {}
+    return train_tier(articles, out, graph, work / "features", recipe=recipe, version=version, settings=tuned,
+                      blend=blend, extra=extra, work=work, resume=resume, threads=threads)

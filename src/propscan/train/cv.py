@@ -76,7 +76,7 @@ def oof_record(art: LabelledArticle, scores, labeller) -> dict:
     }
 
 
-def run_fold(k: int, articles: list[LabelledArticle], run_dir: Path, cfg: TrainConfig) -> None:
+def run_fold(k: int, articles: list[LabelledArticle], run_dir: Path, cfg: TrainConfig, resume: bool = False) -> None:
     fold_dir = Path(run_dir) / f"fold{k}"
     if all((fold_dir / f"oof_{v}.json").is_file() for v in VARIANTS):
         log.info("fold %d already done", k)
@@ -86,7 +86,7 @@ def run_fold(k: int, articles: list[LabelledArticle], run_dir: Path, cfg: TrainC
     held_out = [a for a in articles if folds[a.id] == k]
     weights = fold_dir / "weights.safetensors"
     if not weights.is_file():
-        train(train_set, fold_dir, cfg)
+        train(train_set, fold_dir, cfg, resume=resume)
     onnx_dir = fold_dir / "onnx"
     if not (onnx_dir / VARIANTS["int8"]).is_file():
         export_onnx(weights, onnx_dir)

@@ -226,6 +226,7 @@ class Fit:
         with StopRequest() as stop, progress_bar(self.total_steps, self.label) as bar:
             bar.advance(self.steps, self.epoch, self.loss)
             while self.steps < self.total_steps:
+                self.model.train()  # an epoch's callback may have scored the model in eval mode
                 if self.epoch_rand is None:
                     self.epoch_rand = self.rand.state()
                 now = self.rand.state()

@@ -7,7 +7,6 @@ import json
 import logging
 import math
 import random
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from ..ptc import LabelledArticle
 from ..segment import MIN_WINDOW, WINDOW_TOKENS
 from .base import base_model_dir, load_encoder_weights, sha256_file
 from .data import WindowExample, article_examples
+from .engine import Fit, Randomness, choose_precision
 from .net import PropNet, crf_nll, span_inputs
 
 log = logging.getLogger(__name__)
@@ -60,11 +60,18 @@ class TrainConfig:
     base_weights: str = ""
     threads: int = 2
     max_steps: int | None = None  # for smoke tests
+    # "fp32" or "bf16" autocast (weights and optimizer state stay fp32); recipe() resolves "auto" from
+    # the CPU's flags (engine.choose_precision). fp32 reproduces a model to the byte on the same thread
+    # count; bf16 is 2-3x faster where the CPU computes in bf16
+    precision: str = "fp32"
 
 
 def recipe(**overrides) -> TrainConfig:
-    """The shipped recipe with the options a command line gave (None keeps the default)."""
-    return TrainConfig(**{k: v for k, v in overrides.items() if v is not None})
+    """The shipped recipe with the options a command line gave (None keeps the default), its
+    precision resolved for this CPU (auto unless one was given)."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    given["precision"] = choose_precision(given.get("precision", "auto"))
+    return TrainConfig(**given)
 
 
 def class_weights(examples: list[WindowExample]) -> torch.Tensor:
@@ -105,9 +112,17 @@ class WeightAverage:
         decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
         torch._foreach_lerp_(list(self.average.values()), list(self.params.values()), 1.0 - decay)
 
-    def state_dict(self, net: nn.Module) -> dict[str, torch.Tensor]:
+    def averaged_state(self, net: nn.Module) -> dict[str, torch.Tensor]:
         """The network's state with the averaged weights in place of the trained ones."""
         return {k: self.average.get(k, v).contiguous() for k, v in net.state_dict().items()}
+
+    def state_dict(self) -> dict:  # for a checkpoint
+        return {"updates": self.updates, "average": self.average}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.updates = state["updates"]
+        for name, value in state["average"].items():
+            self.average[name].copy_(value)
 
 
 def make_batches(examples: list[WindowExample], size: int, rng: random.Random) -> list[list[WindowExample]]:
@@ -128,35 +143,11 @@ def warmup_then_decay(step: int, warm: int, total: int) -> float:
     return min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
 
 
-class Progress:
-    """Step count and a smoothed loss, logged every ``every`` steps: a long CPU run shows it is moving."""
-
-    def __init__(self, total: int, every: int, label: str):
-        self.total, self.every, self.label = total, every, label
-        self.step, self.loss, self.t0 = 0, 0.0, time.time()
-
-    def update(self, loss: float) -> None:
-        self.step += 1
-        self.loss = 0.98 * self.loss + 0.02 * loss if self.step > 1 else loss
-        if self.step % self.every == 0 or self.step == self.total:
-            log.info("step %d/%d %s %.4f elapsed %.0fs", self.step, self.total, self.label, self.loss,
-                     time.time() - self.t0)
-
-
-def optimizer_step(loss: torch.Tensor, params: list, opt, sched, progress: Progress) -> None:
-    """One clipped update (gradient norm at most 1) and its learning-rate step."""
-    loss.backward()
-    nn.utils.clip_grad_norm_(params, 1.0)
-    opt.step()
-    sched.step()
-    opt.zero_grad()
-    progress.update(loss.item())
-
-
 def batch_loss(net: PropNet, batch: list[WindowExample], cfg: TrainConfig, weights: torch.Tensor) -> torch.Tensor:
     ids, mask = batch_arrays([ex.ids for ex in batch])
     ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
     hidden, bio_logits, tech_logits = net.tokens(ids_t, mask_t)
+    bio_logits, tech_logits = bio_logits.float(), tech_logits.float()  # losses in fp32 under bf16 autocast
     width = ids.shape[1]
     bio = torch.full((len(batch), width), -100, dtype=torch.long)
     tech = torch.zeros((len(batch), width, len(techniques.NAMES)))
@@ -182,7 +173,7 @@ def batch_loss(net: PropNet, batch: list[WindowExample], cfg: TrainConfig, weigh
             targets.append(sp.target)
     if rows:
         x = span_inputs(hidden, rows, firsts, stops, torch.from_numpy(np.stack(feats)))
-        logits = net.span(x)
+        logits = net.span(x).float()
         target = torch.from_numpy(np.stack(targets))
         per_span = -(target * torch.log_softmax(logits, dim=1)).sum(1)
         w = (target * weights).sum(1)
@@ -190,17 +181,16 @@ def batch_loss(net: PropNet, batch: list[WindowExample], cfg: TrainConfig, weigh
     return loss
 
 
-def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | None = None) -> Path:
-    """Fine-tune on ``articles`` and save weights + config to ``out_dir``; returns the weights path."""
+def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | None = None, resume: bool = False) -> Path:
+    """Fine-tune on ``articles`` and save weights + config to ``out_dir``; returns the weights path.
+    The fit checkpoints to ``out_dir``/train.ckpt; ``resume`` continues from it."""
     from transformers import AutoModel
 
     cfg = cfg or TrainConfig()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(cfg.threads)
-    torch.manual_seed(cfg.seed)
-    rng = random.Random(cfg.seed)
-    np.random.seed(cfg.seed)
+    rand = Randomness(cfg.seed)
     base = base_model_dir()
     tokenizer = load_tokenizer(base / "tokenizer.json")
     epochs = epoch_examples(tokenizer, articles, cfg)
@@ -227,25 +217,23 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
     warm = max(1, int(total * cfg.warmup))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_then_decay(s, warm, total))
     average = WeightAverage(net, cfg.ema) if cfg.ema else None
-    net.train()
-    progress = Progress(total, every=50, label="loss")
-    log.info("training on %d articles, %d windows, %d steps", len(articles), len(examples), total)
-    epoch = 0
-    while progress.step < total:
-        for batch in make_batches(epochs[epoch], cfg.batch_size, rng):
-            optimizer_step(batch_loss(net, batch, cfg, weights), list(net.parameters()), opt, sched, progress)
-            if average:
-                average.update()
-            if progress.step >= total:
-                break
-        epoch += 1
+    log.info("training on %d articles, %d windows, %d steps, %s", len(articles), len(examples), total, cfg.precision)
+    fit = Fit(model=net, optimizer=opt, scheduler=sched, total_steps=total, rand=rand, precision=cfg.precision,
+              batches=lambda epoch, r: make_batches(epochs[min(epoch, len(epochs) - 1)], cfg.batch_size, r.py),
+              step=lambda batch, r: batch_loss(net, batch, cfg, weights),
+              after_step=(lambda steps: average.update()) if average else None,
+              stateful={"average": average} if average else {},
+              checkpoint=out_dir / "train.ckpt", fingerprint=json.dumps([asdict(cfg), corpus_digest(articles)]))
+    if resume:
+        fit.resume()
+    fit.run()
     net.eval()
     weights_path = out_dir / "weights.safetensors"
     state = {k: v.contiguous() for k, v in net.state_dict().items()}
     if average:
         # the last step's weights stay beside the average, so one run can score both
         save_file(state, str(out_dir / "weights.last.safetensors"))
-        state = average.state_dict(net)
+        state = average.averaged_state(net)
     save_file(state, str(weights_path))
     meta = {
         "config": asdict(cfg),
@@ -253,12 +241,13 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
         "data_sha256": corpus_digest(articles),
         "windows": len(examples),
         "steps": total,
-        "seconds": round(time.time() - progress.t0, 1),
+        "seconds": round(fit.elapsed, 1),
         "torch": torch.__version__,
     }
     if cfg.base_weights:
         meta["base_weights_sha256"] = sha256_file(Path(cfg.base_weights))
     (out_dir / "train.json").write_text(json.dumps(meta, indent=2))
+    fit.finished()
     return weights_path
 
 
