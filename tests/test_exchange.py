@@ -356,3 +356,17 @@ def test_fifty_thousand_spans_export_and_import(tmp_path, capsys):
     with capsys.disabled():
         print("\n50,000 spans, export / import seconds: " +
               ", ".join(f"{f} {e:.1f} / {i:.1f}" for f, (e, i) in timings.items()))
+
+
+def test_json_min_items_nobody_annotated_are_left_out(tmp_path):
+    """The label-studio-sdk converter writes every task to JSON_MIN; one without an annotation has a
+    null annotation_id and no regions, and is not a review that found nothing."""
+    s, e, _ = at(PLAIN, "Real patriots", "Flag-Waving")
+    path = tmp_path / "min.json"
+    path.write_text(json.dumps([
+        {"text": PLAIN, "id": 1, "annotation_id": 7, "technique": [{"start": s, "end": e, "text": PLAIN[s:e],
+                                                                    "labels": ["Flag-Waving"]}]},
+        {"text": EMOJI, "id": 2, "annotation_id": None}]), encoding="utf-8")
+    r = run_cli("import", str(path), "--db", str(tmp_path / "h.db"))
+    assert r.code == 0 and "1 tasks without an annotation left out" in r.err, r.err
+    assert reviewed_spans(tmp_path / "h.db") == {PLAIN: [(s, e, "Flag-Waving")]}

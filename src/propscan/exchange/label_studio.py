@@ -94,8 +94,11 @@ def _from_task(item: dict, where: str) -> RawDocument | None:
                        title=str(data.get("title") or ""), source=str(data.get("source") or ""))
 
 
-def _from_min(item: dict, where: str) -> RawDocument:
-    """JSON_MIN: the task's data fields flattened, each labelling control's regions under its name."""
+def _from_min(item: dict, where: str) -> RawDocument | None:
+    """JSON_MIN: the task's data fields flattened, each labelling control's regions under its name;
+    a task nobody annotated has a null annotation_id."""
+    if "annotation_id" in item and item["annotation_id"] is None:
+        return None
     regions = []
     for key, value in item.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) and "labels" in v for v in value):
