@@ -150,3 +150,16 @@ def test_the_review_operations_are_in_the_openapi_document(client):
     ops = paths["/api/v1/analyses/{analysis_id}/review"]
     assert set(ops) == {"get", "put"}
     assert {"200", "401", "403", "404", "422"} <= set(ops["put"]["responses"])
+
+
+def test_the_history_page_marks_reviewed_analyses_and_filters_on_them(client, analysis):
+    put(client, analysis["id"], {"reviewer": "Ana", "finished": True, "decisions": [
+        {**key(shown(analysis)[0]), "decision": "accept"}]})
+    client.post("/api/v1/analyses", json={"text": "Weekly market notes\n\nPrices rose slightly on Tuesday."})
+    page = client.get("/history", params={"reviewed": "yes"}).text
+    assert f'/a/{analysis["id"]}' in page and "Weekly market notes" not in page
+    assert 'class="reviewed-mark">reviewed<' in page and '<option value="yes" selected>' in page
+    page = client.get("/history", params={"reviewed": "no"}).text
+    assert "Weekly market notes" in page and f'/a/{analysis["id"]}' not in page
+    page = client.get("/history", params={"reviewed": "maybe"}).text  # an unknown filter shows everything
+    assert "Weekly market notes" in page and f'/a/{analysis["id"]}' in page

@@ -9,7 +9,7 @@ from pathlib import Path
 import propscan.web
 
 WEB = Path(propscan.web.__file__).parent
-ROUTERS = {"api", "pages"}
+ROUTERS = {"api", "pages", "review_api"}  # review_api uses api's OpenAPI helpers (errors(), TechniqueName)
 
 
 def local_imports(module: str) -> set[str]:

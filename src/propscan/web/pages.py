@@ -20,7 +20,7 @@ from .. import techniques
 from ..errors import InputError, PropscanError, StorageError
 from ..render.formats import to_json
 from ..render.html import chart_markup, render_report, report_body, source_markup, summary_markup
-from ..store.sqlite import PARTISAN_FILTERS, Query
+from ..store.sqlite import PARTISAN_FILTERS, REVIEWED_FILTERS, Query
 from .analyses import analyse_and_store, stored_or_404
 from .auth import require_key
 from .errors import ApiError, classify
@@ -155,9 +155,10 @@ def history(request: Request):
     technique = params.get("technique", "")
     if technique not in techniques.INDEX:
         technique = ""
-    partisan = params.get("partisan", "")
+    partisan, reviewed = params.get("partisan", ""), params.get("reviewed", "")
     query = Query(q=params.get("q", "")[:200], technique=technique, domain=params.get("domain", "")[:253],
-                  partisan=partisan if partisan in PARTISAN_FILTERS else "", claim=params.get("claim", "")[:200])
+                  partisan=partisan if partisan in PARTISAN_FILTERS else "", claim=params.get("claim", "")[:200],
+                  reviewed=reviewed if reviewed in REVIEWED_FILTERS else "")
     store = request.app.state.store
     number = _int(params.get("page"), 1, 1, 50_000)
     items, total = store.list(query, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
