@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rich.console import Console
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
@@ -17,13 +18,77 @@ from .segments import pieces, quote_at, sorted_spans
 from .snippets import clipped
 
 
-def _legend(doc: AnalysedDocument) -> Table:
+# Terminal highlights are their own palette: the web's pale tints turned into light grey and bright
+# white on terminals with fewer colours (Name calling, Slogans), and pale tints all look alike there.
+# 256 colours: xterm cube colours that black text reads on at 7:1 or better (WCAG AAA), at least 25
+# CIELAB units apart from each other (tests/test_palette.py computes both).
+TERMINAL_256 = {
+    "Loaded_Language": 214,  # orange
+    "Name_Calling,Labeling": 111,  # blue
+    "Repetition": 157,  # pale green
+    "Exaggeration,Minimisation": 209,  # salmon
+    "Doubt": 51,  # cyan
+    "Appeal_to_fear-prejudice": 174,  # dusty rose
+    "Flag-Waving": 107,  # olive green
+    "Causal_Oversimplification": 79,  # sea green
+    "Slogans": 218,  # pink
+    "Appeal_to_Authority": 117,  # sky blue
+    "Black-and-White_Fallacy": 37,  # teal
+    "Thought-terminating_Cliches": 179,  # ochre
+    "Whataboutism,Straw_Men,Red_Herring": 229,  # pale yellow
+    "Bandwagon,Reductio_ad_hitlerum": 140,  # lavender
+}
+# 16 colours: nine light backgrounds under black text and five dark ones under white, all 14 different
+# (text on each at 4.5:1 or better in rich's standard palette).
+TERMINAL_16 = {
+    "Loaded_Language": ("black", 11),
+    "Name_Calling,Labeling": ("bright_white", 4),
+    "Repetition": ("black", 10),
+    "Exaggeration,Minimisation": ("black", 9),
+    "Doubt": ("black", 14),
+    "Appeal_to_fear-prejudice": ("bright_white", 1),
+    "Flag-Waving": ("bright_white", 3),
+    "Causal_Oversimplification": ("black", 2),
+    "Slogans": ("black", 13),
+    "Appeal_to_Authority": ("bright_white", 5),
+    "Black-and-White_Fallacy": ("black", 6),
+    "Thought-terminating_Cliches": ("bright_white", 8),
+    "Whataboutism,Straw_Men,Red_Herring": ("black", 7),
+    "Bandwagon,Reductio_ad_hitlerum": ("black", 15),
+}
+
+
+def highlight_style(technique: str, color_system: str | None) -> Style:
+    """A technique's highlight for this console's colours (None: no colour, so reverse video)."""
+    if color_system is None:
+        return Style(reverse=True)
+    if color_system in ("standard", "windows"):
+        fg, bg = TERMINAL_16[technique]
+        return Style(color=fg, bgcolor=f"color({bg})")
+    return Style(color="black", bgcolor=f"color({TERMINAL_256[technique]})")
+
+
+def _label(names: list[str], color_system: str | None) -> Text:
+    """[LL+NC] after a passage: which techniques end here, each in its own colour, so overlapping
+    passages (one colour shows under both) and colours that look alike are still told apart."""
+    label = Text("[", style="bold")
+    for k, name in enumerate(names):
+        if k:
+            label.append("+", style="bold")
+        label.append(techniques.get(name).abbr, style=highlight_style(name, color_system) + Style(bold=True))
+    label.append("]", style="bold")
+    return label
+
+
+def _legend(doc: AnalysedDocument, color_system: str | None) -> Table:
     table = Table(title="Techniques found", show_edge=False)
+    table.add_column("label")
     table.add_column("technique")
     table.add_column("spans", justify="right")
     for name, n in sorted(doc.counts.items(), key=lambda kv: -kv[1]):
         t = techniques.get(name)
-        table.add_row(Text(t.title, style=f"black on {t.tint}"), str(n))
+        style = highlight_style(name, color_system)
+        table.add_row(Text(f"[{t.abbr}]", style=style + Style(bold=True)), Text(t.title, style=style), str(n))
     return table
 
 
@@ -82,14 +147,23 @@ def render_rich(doc: AnalysedDocument, console: Console) -> None:
     whole, doc = doc, replace(doc, spans=doc.shown_spans)
     spans = sorted_spans(doc)
     quoted = quote_at(doc)
+    colours = console.color_system
+    ending: dict[int, list[str]] = {}  # offset -> techniques of the passages ending there, most confident first
+    for s in sorted(spans, key=lambda s: -s.confidence):
+        if s.technique not in ending.setdefault(s.end, []):
+            ending[s.end].append(s.technique)
     body = Text()
     for p in pieces(doc):
         chunk = doc.text[p.start : p.end]
-        italic = " italic" if quoted(p.start) is not None else ""
+        italic = Style(italic=quoted(p.start) is not None)
         if p.spans:
-            body.append(chunk, style=f"black on {techniques.get(spans[p.spans[0]].technique).tint}{italic}")
+            # the most confident passage's colour; underlined where another passage lies under it
+            body.append(chunk, style=highlight_style(spans[p.spans[0]].technique, colours) + italic
+                        + Style(underline=len({spans[i].technique for i in p.spans}) > 1))
         else:
-            body.append(chunk, style=italic.strip() or None)
+            body.append(chunk, style=italic if italic.italic else None)
+        if p.end in ending:
+            body.append_text(_label(ending[p.end], colours))
     console.rule(Text(doc.title or doc.source, style="bold"))
     console.print(body, markup=False, highlight=False)
     console.print()
@@ -101,7 +175,7 @@ def render_rich(doc: AnalysedDocument, console: Console) -> None:
         if line:
             console.print(line, markup=False, highlight=False)
     if spans:
-        console.print(_legend(doc))
+        console.print(_legend(doc, colours))
         table = Table(show_edge=False)
         for col in ("#", "start", "end", "technique", "conf.", "voice", "text"):
             table.add_column(col, overflow="fold")
