@@ -282,3 +282,70 @@ def test_train_accurate_command_writes_a_tier_and_reuses_its_layer_cache(tiny, c
     assert [p.stat().st_mtime_ns for p in sorted(work.glob("features/*/*.npz"))] == stamps  # read, not rebuilt
     bad = run_cli("train-accurate", "--data", str(data), "--out", str(out), "--work", str(work), "--precision", "fp16")
     assert bad.code == 2 and "--precision" in bad.err and "Traceback" not in bad.err
+
+
+def test_top_layers_on_cached_lower_layers_give_the_full_encoders_states(tiny, cache, tmp_path):
+    """Tuning the top of the base runs only the layers above the cut on cached states: they must be
+    what the whole encoder computes (padded rows included), and the cache must hold the runtime's windows."""
+    import numpy as np
+    import torch
+
+    from propscan.accurate.model import base_folder, load_accurate
+    from propscan.encoding import load_tokenizer
+    from propscan.ptc import load_corpus
+    from propscan.train.accurate import LAYERS, runtime_windows
+    from propscan.train.top_layers import TunedTop, cache_lower_layers, cached_layers, load_mpnet, lower_states
+
+    spec, bundle = tiny
+    base = base_folder(load_accurate(bundle))
+    model = load_mpnet(base)
+    assert model.config.num_attention_heads == 2 and model.config.num_hidden_layers == 12  # read from the weights
+    torch.manual_seed(0)
+    ids = torch.randint(1000, 2000, (2, 9))
+    mask = torch.ones_like(ids)
+    mask[1, 6:] = 0  # a shorter window, padded
+    with torch.no_grad():
+        hs = model(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states
+        full = torch.stack([hs[k] for k in LAYERS], dim=2)
+        for cut in (6, 8, 9, 10):
+            cached = torch.stack([hs[k] for k in cached_layers(cut)], dim=2)
+            top = TunedTop(model, cut)
+            assert torch.allclose(top(cached, mask)[0], full[0], atol=1e-5), cut
+            assert torch.allclose(top(cached, mask)[1, :6], full[1, :6], atol=1e-5), cut
+        assert torch.allclose(lower_states(model, ids[:1], 8, (6, 8)), full[:1, :, :2], atol=1e-5)
+    assert len(model.encoder.layer) == 12  # cutting the encoder for the cache left it whole
+    trainable = [n for n, p in TunedTop(model, 8).named_parameters() if p.requires_grad]
+    assert trainable and all(n.startswith("blocks.") for n in trainable)  # only the layers above the cut
+
+    articles = load_corpus(MINI / "train-articles", MINI / "train-task-flc-tc.labels")[:2]
+    tokenizer = load_tokenizer(base / "tokenizer.json")
+    store = cache_lower_layers(articles, base, 8, tmp_path / "layers", tokenizer)
+    assert store.key.layers == (6, 8) and store.key.computed == "torch-fp32"
+    got = store.get(articles[0].id, articles[0].text, runtime_windows(tokenizer, articles[0].text))
+    assert got is not None and got["hidden"].shape[1:] == (2, 32) and got["hidden"].dtype == np.float16
+    bf16 = cache_lower_layers(articles, base, 8, tmp_path / "layers", tokenizer, precision="bf16")
+    assert bf16.folder != store.folder  # computed another way: cached apart
+
+
+@pytest.mark.slow
+def test_tuning_top_layers_moves_only_the_layers_above_the_cut(tiny, cache, tmp_path):
+    import torch
+
+    from propscan.accurate.model import base_folder, load_accurate
+    from propscan.encoding import load_tokenizer
+    from propscan.ptc import load_corpus
+    from propscan.train.accurate import LAYERS, HeadRecipe, train_heads
+    from propscan.train.top_layers import TunedTop, cache_lower_layers, load_mpnet
+
+    _, bundle = tiny
+    base = base_folder(load_accurate(bundle))
+    model = load_mpnet(base)
+    articles = load_corpus(MINI / "train-articles", MINI / "train-task-flc-tc.labels")[:2]
+    tokenizer = load_tokenizer(base / "tokenizer.json")
+    store = cache_lower_layers(articles, base, 8, tmp_path / "layers", tokenizer, precision="bf16")
+    top = TunedTop(model, 8)
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    token, span = train_heads(articles, store, tokenizer, HeadRecipe(epochs=1, precision="bf16", layer_lr=1e-3), top=top)
+    moved = {n for n, p in model.named_parameters() if not torch.equal(p, before[n])}
+    assert moved and all(n.startswith("encoder.layer.") and int(n.split(".")[2]) >= 8 for n in moved)
+    assert len(token.mix) == len(LAYERS) and span.net[1].in_features > 4 * 32

@@ -196,20 +196,26 @@ class HeadRecipe:
     batch: int = 16
     precision: str = "fp32"
     span_epochs: int = 30
+    layer_lr: float = 3e-5  # of the base's top layers, when they are tuned (train/top_layers.py)
 
 
 def train_token_heads(windows, recipe: HeadRecipe | None = None, checkpoint: Path | None = None,
-                      resume: bool = False, fingerprint: str = "") -> TokenHeads:
-    """The token heads on cached windows; with ``checkpoint``, resumable (``resume``)."""
+                      resume: bool = False, fingerprint: str = "", top: nn.Module | None = None) -> TokenHeads:
+    """The token heads on cached windows; with ``checkpoint``, resumable (``resume``). With ``top``
+    (a TunedTop), the windows hold the layers below its cut and its layers are tuned with the heads."""
     recipe = recipe or HeadRecipe()
     rand = Randomness(recipe.seed)
-    n_layers, dim = windows[0][0].shape[1:]
+    dim = windows[0][0].shape[2]
+    n_layers = len(top.layers) if top is not None else windows[0][0].shape[1]
     net = TokenHeads(n_layers, dim)
-    opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.01)
+    groups = [{"params": list(net.parameters()), "lr": 1e-3}]
+    if top is not None:
+        groups.append({"params": [p for p in top.parameters() if p.requires_grad], "lr": recipe.layer_lr})
+    opt = torch.optim.AdamW(groups, weight_decay=0.01)
     counts = np.bincount(np.concatenate([w[1] for w in windows]), minlength=3).astype(np.float64)
     weights = torch.tensor((counts.sum() / (3 * np.maximum(counts, 1))) ** 0.5, dtype=torch.float32)
     steps = recipe.epochs * ((len(windows) + recipe.batch - 1) // recipe.batch)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3, total_steps=steps, pct_start=0.1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[g["lr"] for g in groups], total_steps=steps, pct_start=0.1)
 
     def batches(epoch: int, r: Randomness) -> list[list[int]]:
         order = list(range(len(windows)))
@@ -219,7 +225,7 @@ def train_token_heads(windows, recipe: HeadRecipe | None = None, checkpoint: Pat
     def step(indices: list[int], r: Randomness) -> torch.Tensor:
         part = [windows[k] for k in indices]
         width = max(len(h) for h, _, _ in part)
-        x = torch.zeros(len(part), width, n_layers, dim)
+        x = torch.zeros(len(part), width, windows[0][0].shape[1], dim)
         bio = torch.full((len(part), width), -100, dtype=torch.long)
         tech = torch.zeros(len(part), width, len(techniques.NAMES))
         mask = torch.zeros(len(part), width)
@@ -228,21 +234,27 @@ def train_token_heads(windows, recipe: HeadRecipe | None = None, checkpoint: Pat
             bio[row, 1 : len(b) + 1] = torch.from_numpy(b)
             tech[row, 1 : len(b) + 1] = torch.from_numpy(t)
             mask[row, 1 : len(b) + 1] = 1
+        if top is not None:
+            x = top(x, (torch.arange(width)[None] < torch.tensor([len(h) for h, _, _ in part])[:, None]).long())
         _, bl, tl = net.logits(x)
         loss = nn.functional.cross_entropy(bl.float().reshape(-1, 3), bio.reshape(-1), weight=weights, ignore_index=-100)
         aux = nn.functional.binary_cross_entropy_with_logits(tl.float(), tech, reduction="none").mean(-1)
         return loss + 0.5 * (aux * mask).sum() / mask.sum()
 
-    fit = Fit(model=net, optimizer=opt, scheduler=sched, total_steps=steps, batches=batches, step=step, rand=rand,
+    model = net if top is None else nn.ModuleDict({"heads": net, "top": top})
+    fit = Fit(model=model, optimizer=opt, scheduler=sched, total_steps=steps, batches=batches, step=step, rand=rand,
               checkpoint=checkpoint, fingerprint=fingerprint, precision=recipe.precision, clip=None, label="token loss")
     if resume:
         fit.resume()
     fit.run()
     fit.finished()
+    if top is not None:
+        top.eval()
     return net.eval()
 
 
-def span_examples(articles: list[LabelledArticle], cache: LayerCache, tokenizer, heads: TokenHeads):
+def span_examples(articles: list[LabelledArticle], cache: LayerCache, tokenizer, heads: TokenHeads,
+                  top: nn.Module | None = None):
     """Span rows pooled from the mixed layers exactly as the runtime pools them, with targets."""
     from ..detect import TokenScores
     from ..label import span_rows
@@ -257,7 +269,10 @@ def span_examples(articles: list[LabelledArticle], cache: LayerCache, tokenizer,
         for a, b in zip(z["starts"], z["stops"]):
             n = b - a + 2
             with torch.no_grad():
-                hidden.append(heads.mixed(torch.from_numpy(layers[pos : pos + n].astype(np.float32))[None])[0].numpy())
+                x = torch.from_numpy(layers[pos : pos + n].astype(np.float32))[None]
+                if top is not None:
+                    x = top(x, torch.ones(1, n, dtype=torch.long))
+                hidden.append(heads.mixed(x)[0].numpy())
             windows.append(Window(int(a), int(b)))
             pos += n
         scores = TokenScores(art.text, enc, windows, np.zeros((0, 3)), np.zeros((0, 14)), hidden)
@@ -304,15 +319,16 @@ def heads_fingerprint(articles: list[LabelledArticle], cache: LayerCache, recipe
 
 
 def train_heads(articles: list[LabelledArticle], cache: LayerCache, tokenizer, recipe: HeadRecipe | None = None,
-                work: Path | None = None, resume: bool = False) -> tuple[TokenHeads, SpanHead]:
+                work: Path | None = None, resume: bool = False, top: nn.Module | None = None) -> tuple[TokenHeads, SpanHead]:
     """Both heads on the cached features of ``articles`` (the span head on the token heads' layer
-    mix). With ``work``, the token heads' fit checkpoints there and ``resume`` continues it."""
+    mix). With ``work``, the token heads' fit checkpoints there and ``resume`` continues it. With
+    ``top`` (a TunedTop on a cache of the layers below its cut), its layers are tuned too, in place."""
     recipe = recipe or HeadRecipe()
     windows = load_windows(articles, cache, tokenizer)
     checkpoint = Path(work) / "token-heads.ckpt" if work is not None else None
-    token = train_token_heads(windows, recipe, checkpoint, resume, heads_fingerprint(articles, cache, recipe))
+    token = train_token_heads(windows, recipe, checkpoint, resume, heads_fingerprint(articles, cache, recipe), top)
     del windows
-    rows, targets = span_examples(articles, cache, tokenizer, token)
+    rows, targets = span_examples(articles, cache, tokenizer, token, top)
     return token, train_span_head(rows, targets, recipe)
 
 
