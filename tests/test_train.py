@@ -233,3 +233,36 @@ def test_weight_average_follows_the_trainable_weights_and_forgets_the_start():
     assert torch.allclose(state["1.bias"], torch.ones(1), atol=1e-6)  # converges on the trained weight
     assert torch.equal(state["1.weight"], start)
     assert torch.equal(state["0.weight"], frozen) and "0.weight" not in average.average
+
+
+@pytest.mark.slow
+def test_train_stopped_by_sigterm_resumes_to_the_weights_of_an_uninterrupted_run(tmp_path, monkeypatch):
+    """`propscan train`'s own loop (EMA, CRF, warm-up schedule, jittered windows) on the real base:
+    stopped after 3 of 6 steps by a real SIGTERM, resumed, it ends with the same bytes."""
+    import os
+    import signal
+
+    from propscan.train import engine, loop
+
+    arts = load_corpus(MINI / "train-articles", MINI / "train-task-flc-tc.labels")
+    cfg = loop.recipe(max_steps=6, batch_size=4, window_tokens=100, window_jitter=20, epochs=3.0, threads=1,
+                      precision="bf16", ema=0.9)
+    whole = loop.train(arts, tmp_path / "whole", cfg).read_bytes()
+    calls = []
+    real_loss = loop.batch_loss
+
+    def stopping_loss(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)  # arrives mid-step: the step finishes, then the fit stops
+        return real_loss(*args)
+
+    monkeypatch.setattr(loop, "batch_loss", stopping_loss)
+    with pytest.raises(engine.Interrupted):
+        loop.train(arts, tmp_path / "stopped", cfg)
+    assert (tmp_path / "stopped" / "train.ckpt").is_file() and not (tmp_path / "stopped" / "weights.safetensors").exists()
+    monkeypatch.setattr(loop, "batch_loss", real_loss)
+    resumed = loop.train(arts, tmp_path / "stopped", cfg, resume=True)
+    assert resumed.read_bytes() == whole
+    assert not (tmp_path / "stopped" / "train.ckpt").exists()  # a finished fit leaves no checkpoint
+    assert json.loads((tmp_path / "stopped" / "train.json").read_text())["config"]["precision"] == "bf16"
