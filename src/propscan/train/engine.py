@@ -123,7 +123,8 @@ def _tuples(value):
 
 class StopRequest:
     """SIGTERM / SIGINT set a flag the loop reads after each step, so the step in flight finishes
-    and the checkpoint is whole. A second Ctrl-C while it is being written is ignored."""
+    and the checkpoint is whole. A second one stops at once (the last checkpoint written stays whole:
+    checkpoints are renamed into place)."""
 
     def __init__(self):
         self.signal: int | None = None
@@ -136,8 +137,9 @@ class StopRequest:
         return self
 
     def _handle(self, signum, frame) -> None:
-        if self.signal is None:
-            log.warning("stopping after this step (signal %d): writing a checkpoint", signum)
+        if self.signal is not None:
+            raise KeyboardInterrupt
+        log.warning("stopping after this step (signal %d): writing a checkpoint; again to stop at once", signum)
         self.signal = signum
 
     def __exit__(self, *exc) -> None:
