@@ -95,9 +95,7 @@ def context_ranges(text: str, sources: list[tuple[int, int]]) -> list[tuple[int,
     point back to. Reading only these
     (about a tenth of an article) keeps voice within the time budget; reading the whole context
     cost 50-70% of an analysis. Merged, so no character is read twice."""
-    # a source with no capitalised word but a pronoun ("he", "officials", "critics") names nobody itself
-    ranges = [(max(0, s - SOURCE_MARGIN), min(len(text), e + SOURCE_MARGIN)) for s, e in sources
-              if any(w[:1].isupper() and w.lower() not in _PRONOUNS for w in text[s:e].split())]
+    ranges = [(max(0, s - SOURCE_MARGIN), min(len(text), e + SOURCE_MARGIN)) for s, e in first_of_each(text, sources)]
     seen: set[str] = set()
     for s, e in sources:
         words = text[s:e].split()
@@ -323,12 +321,41 @@ def _titled(people: People, at: int, description: list[str]) -> str | None:
     return None
 
 
+def first_of_each(text: str, sources: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sources the NER model reads: the first of each wording ("Mr. Trump" said twenty times is
+    read once), and none without a capitalised word other than a pronoun ("he", "officials")."""
+    seen, out = set(), []
+    for s, e in sorted(sources):
+        said = " ".join(text[s:e].split())
+        if said not in seen and any(w[:1].isupper() and w.lower() not in _PRONOUNS for w in said.split()):
+            seen.add(said)
+            out.append((s, e))
+    return out
+
+
+def _repeated(text: str, sources: list[tuple[int, int]], entities: list[Entity]) -> list[Entity]:
+    """The entities found in the first of each wording, copied to its repeats."""
+    first: dict[str, tuple[int, int]] = {}
+    out = list(entities)
+    for s, e in sorted(sources):
+        said = " ".join(text[s:e].split())
+        if said not in first:
+            first[said] = (s, e)
+            continue
+        a, b = first[said]
+        if text[a:b] != text[s:e]:
+            continue  # the same words spaced otherwise: offsets would not carry over
+        out += [Entity(x.start - a + s, x.end - a + s, x.text, x.kind) for x in entities if a <= x.start and x.end <= b]
+    return out
+
+
 def resolve_all(text: str, pairs: list[tuple], quotes: list[tuple[int, int]] = ()) -> list[Found]:
     """Each (source, content[, cue]) resolved in reading order, with NER run once over the merged
     contexts. ``quotes``: quotations and reported words, whose names are what was said, not who said it."""
     if not pairs:
         return []
-    people = People(text, entities_in(text, context_ranges(text, [p[0] for p in pairs])), quotes)
+    sources = [p[0] for p in pairs]
+    people = People(text, _repeated(text, sources, entities_in(text, context_ranges(text, sources))), quotes)
     found: dict[int, Found] = {}
     for i in sorted(range(len(pairs)), key=lambda i: pairs[i][0]):
         found[i] = resolve_source(people, *pairs[i])
