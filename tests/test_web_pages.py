@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -46,9 +47,15 @@ def test_pasted_text_redirects_to_a_permalink_with_escaped_content(client):
     assert page.status_code == 200
     html = page.text
     # nothing from the article survives as markup: only the app's own script tag exists
-    assert re.findall(r"<script[^>]*>", html) == ['<script type="application/json" id="ps-data">',
+    assert re.findall(r"<script[^>]*>", html) == ['<script type="application/json" id="ps-review-data">',
+                                                  '<script type="application/json" id="ps-data">',
                                                   '<script src="/static/report/report.js">',
-                                                  '<script src="/static/app.js">']
+                                                  '<script src="/static/app.js">',
+                                                  '<script src="/static/review.js">']
+    # review mode's data holds the whole text as JSON, where no '<' can open a tag
+    blob = re.search(r'<script type="application/json" id="ps-review-data">(.*?)</script>', html, re.S).group(1)
+    assert "<" not in blob and "onerror=" in json.loads(blob)["text"]
+    html = html.replace(blob, "")
     assert "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")  # only escaped text remains
     assert "&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;" in html or "&lt;script&gt;" in html
     assert 'href="javascript:' not in html

@@ -667,6 +667,26 @@ def import_(
          f"into {db}{skipped}")
 
 
+@app.command("reviews")
+def reviews_summary(
+    db: Annotated[Path, typer.Option("--db", help="The history's SQLite file (propscan serve --db).", show_default=False)],
+    csv: Annotated[Optional[Path], typer.Option("--csv", help="Also write the table as CSV here.")] = None,
+) -> None:
+    """What reviewers agree with: per technique, how many of the model's passages they accepted,
+    re-extended, relabelled or rejected, and how many passages they added."""
+    from .review_stats import load_summary, to_csv, to_table
+    from .store.sqlite import AnalysisStore
+
+    if not db.is_file():
+        raise InputError(f"no database at {db}")
+    summary = load_summary(AnalysisStore(db))
+    if csv is not None:
+        from .outputs import atomic_write
+
+        atomic_write(csv, to_csv(summary))
+    typer.echo(to_table(summary), nl=False)
+
+
 @app.command("techniques")
 def list_techniques(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,

@@ -80,3 +80,31 @@ def carry_from_earlier(db: sqlite3.Connection, analysis_id: str, proposed: Propo
     for review in carried:
         save(db, review)
     return len(carried)
+
+
+# What reviewers did with each technique's passages (review_stats.py names the outcomes). A shown
+# passage a finished review left undecided counts as rejected, as the finished review means.
+_OUTCOMES = """
+    SELECT d.technique, d.decision, d.new_technique, COUNT(*) AS n FROM review_decisions d
+    GROUP BY d.technique, d.decision, d.new_technique
+    UNION ALL
+    SELECT s.technique, 'reject', NULL, COUNT(*) FROM reviews r
+    JOIN analyses a ON a.id = r.analysis_id
+    JOIN spans s ON s.analysis_id = a.id AND s.confidence >= a.min_confidence
+    WHERE r.finished_at IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM review_decisions d WHERE d.analysis_id = r.analysis_id AND d.reviewer = r.reviewer
+        AND d.start = s.start AND d."end" = s."end" AND d.technique = s.technique)
+    GROUP BY s.technique
+"""
+
+
+def outcomes(db: sqlite3.Connection) -> list[tuple[str, str, str | None, int]]:
+    """(technique, decision, new technique, how many) over every review in the history."""
+    return [(r[0], r[1], r[2], r[3]) for r in db.execute(_OUTCOMES)]
+
+
+def totals(db: sqlite3.Connection) -> dict[str, int]:
+    """How many reviews, reviewers, analyses reviewed and finished reviews the history holds."""
+    row = db.execute("SELECT COUNT(*), COUNT(DISTINCT reviewer), COUNT(DISTINCT analysis_id),"
+                     " COUNT(finished_at) FROM reviews").fetchone()
+    return {"reviews": row[0], "reviewers": row[1], "analyses": row[2], "finished": row[3]}

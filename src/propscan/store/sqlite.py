@@ -337,6 +337,11 @@ class AnalysisStore:
         with self._db.reading("read the reviews") as db:
             return reviews.load(db, analysis_id, reviewer)
 
+    def review_outcomes(self) -> tuple[list[tuple[str, str, str | None, int]], dict[str, int]]:
+        """What reviewers did with each technique's passages, and how many reviews there are."""
+        with self._db.reading("read the reviews") as db:
+            return reviews.outcomes(db), reviews.totals(db)
+
     def save_review(self, analysis_id: str, reviewer: str, decisions: list[Decision], *,
                     finished: bool) -> Review | None:
         """Replace one reviewer's review of an analysis (None: no such analysis). A decision the

@@ -20,11 +20,13 @@ from .. import techniques
 from ..errors import InputError, PropscanError, StorageError
 from ..render.formats import to_json
 from ..render.html import chart_markup, render_report, report_body, source_markup, summary_markup
+from ..review_stats import agreement_line, load_summary, percent
 from ..store.sqlite import PARTISAN_FILTERS, REVIEWED_FILTERS, Query
 from .analyses import analyse_and_store, stored_or_404
 from .auth import require_key
 from .errors import ApiError, classify
 from .intake import from_pasted_text, from_upload, from_url
+from .review_page import COMMAND_KEYS, review_data, technique_keys
 from .security import REFUSED
 from .templating import not_found_page, page
 
@@ -106,8 +108,11 @@ def result(request: Request, analysis_id: str):
     if found is None:
         return not_found_page(request)
     doc = found.doc
+    agreement = agreement_line(load_summary(request.app.state.store), [s.technique for s in doc.shown_spans])
     return page(request, "result.html", a=found, doc=doc, body=Markup(report_body(doc)),
-                summary=Markup(summary_markup(doc)), source=Markup(source_markup(doc.source)))
+                summary=Markup(summary_markup(doc)), source=Markup(source_markup(doc.source)),
+                agreement=agreement, review_data=Markup(review_data(found, request.app.state.config.api_key)),
+                technique_keys=technique_keys(), command_keys=COMMAND_KEYS)
 
 
 @router.get("/a/{analysis_id}/delete", response_class=HTMLResponse)
@@ -166,6 +171,11 @@ def history(request: Request):
     return page(request, "history.html", items=items, total=total, number=number, pages=pages, query=query,
                 domains=store.domains(), techniques=techniques.TECHNIQUES, deleted=params.get("deleted") == "1",
                 chart=Markup(chart_markup(store.technique_counts(query))))
+
+
+@router.get("/reviews", response_class=HTMLResponse)
+def reviews_page(request: Request):
+    return page(request, "reviews.html", summary=load_summary(request.app.state.store), percent=percent)
 
 
 @router.get("/techniques", response_class=HTMLResponse)
