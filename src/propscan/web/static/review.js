@@ -316,6 +316,20 @@
     head.appendChild(el("h2", null, at.i < 0 ? "Review" : "Passage " + (at.i + 1) + " of " + list.length));
     head.appendChild(el("span", "rv-sheet-progress", $("rv-progress").textContent));
     details.appendChild(head);
+    if (pending) {
+      var add = el("div", "rv-adder");
+      add.id = "rv-add";
+      add.appendChild(el("p", null, "Add the selected text: "));
+      var q2 = el("p"); q2.appendChild(el("q", null, text.slice(cpToU[pending.start], cpToU[pending.end]))); add.appendChild(q2);
+      var sel = techniqueSelect("rv-add-technique", lastTechnique, function (t) { lastTechnique = t; });
+      add.appendChild(sel);
+      add.appendChild(button("Add passage", function () { addPending(sel.value); }, "rv-add-button"));
+      if (at.i >= 0) {
+        add.appendChild(button("Use as this passage's extent (e)", function () { useSelectionAsExtent(); }, "rv-use-extent"));
+      }
+      add.appendChild(button("Cancel", function () { pending = null; render(); }));
+      details.appendChild(add);  // first, so a phone's sheet shows it without scrolling
+    }
     if (at.i >= 0) {
       var item = at.list[at.i];
       var box = el("div", "item rv-item");
@@ -349,20 +363,6 @@
     u.disabled = undoStack.length === 0;
     nav.appendChild(u);
     details.appendChild(nav);
-    if (pending) {
-      var add = el("div", "rv-add");
-      add.id = "rv-add";
-      add.appendChild(el("p", null, "Add the selected text: "));
-      var q2 = el("p"); q2.appendChild(el("q", null, text.slice(cpToU[pending.start], cpToU[pending.end]))); add.appendChild(q2);
-      var sel = techniqueSelect("rv-add-technique", lastTechnique, function (t) { lastTechnique = t; });
-      add.appendChild(sel);
-      add.appendChild(button("Add passage", function () { addPending(sel.value); }, "rv-add-button"));
-      if (at.i >= 0) {
-        add.appendChild(button("Use as this passage's extent (e)", function () { useSelectionAsExtent(); }, "rv-use-extent"));
-      }
-      add.appendChild(button("Cancel", function () { pending = null; render(); }));
-      details.appendChild(add);
-    }
     details.classList.add("open");
   }
   function useSelectionAsExtent() {
@@ -498,7 +498,7 @@
       undoStack = [];
       $("rv-undo").disabled = true;
       current = null;
-      render();
+      render(true);
       if (finished) {
         $("rv-done").textContent = "You finished this review earlier; any change reopens it.";
         $("rv-done").hidden = false;
@@ -526,15 +526,25 @@
     ev.preventDefault();
     var name = $("rv-name").value.replace(/\s+/g, " ").trim();
     if (!name) { return; }
+    var before = reviewer;
     reviewer = name;
     localStorage.setItem(NAME_KEY, name);
     if (cfg.needs_key) { apiKey = $("rv-key").value; sessionStorage.setItem(KEY_KEY, apiKey); }
-    if (bar.hidden) { enter(); } else { setup.hidden = true; $("rv-who").textContent = "Reviewing as " + reviewer; load().then(function () { undoStack = []; render(); }); }
+    setup.hidden = true;
+    if (bar.hidden) { enter(); return; }
+    $("rv-who").textContent = "Reviewing as " + reviewer;
+    if (name === before) {  // the key again: save what is on screen
+      save(finished).catch(function () {});
+      render(true);
+    } else {  // another reviewer: their own decisions
+      load().then(function () { undoStack = []; $("rv-undo").disabled = true; render(true); });
+    }
   });
   $("rv-cancel").addEventListener("click", function () { setup.hidden = true; });
   $("rv-rename").addEventListener("click", function () { askWho(false); });
   $("rv-undo").addEventListener("click", undo);
   $("rv-help-open").addEventListener("click", function () { help.showModal(); });
+  help.addEventListener("close", function () { if (article) { render(); } });  // Escape also closed the sheet
   $("rv-finish").addEventListener("click", askFinish);
   $("rv-finish-yes").addEventListener("click", finish);
   $("rv-finish-no").addEventListener("click", function () { $("rv-confirm").hidden = true; });
@@ -549,7 +559,8 @@
   document.addEventListener("keydown", function (ev) {
     if (!document.body.classList.contains("reviewing") || help.open) { return; }
     var tag = ev.target && ev.target.tagName;
-    if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA" || tag === "BUTTON" && (ev.key === "Enter" || ev.key === " ")) { return; }
+    var typing = tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && ev.target.type !== "checkbox");
+    if (typing || ((tag === "BUTTON" || tag === "INPUT") && (ev.key === "Enter" || ev.key === " "))) { return; }
     if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && ev.key.toLowerCase() === "z") { ev.preventDefault(); undo(); return; }
     if (ev.ctrlKey || ev.metaKey || ev.altKey) { return; }
     var k = ev.key;
