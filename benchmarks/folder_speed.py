@@ -12,6 +12,7 @@ all of them alike; the median of --repeats counts. Configurations:
   predict        propscan predict DIR
   analyze        propscan analyze DIR --format json           (every aid and voice)
   spans          propscan analyze DIR --format json --no-claims --no-partisanship
+  analyze_no_ner analyze, with the speakers' NER step switched off (benchmarks/cli_without_ner.py)
 
 --profile FILE also writes a cProfile of one in-process `analyze` run (sorted by cumulative time)
 for finding where the time goes. Writes benchmarks/results/folder_speed.json and prints a table.
@@ -20,6 +21,8 @@ for finding where the time goes. Writes benchmarks/results/folder_speed.json and
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -29,11 +32,13 @@ from report import cpu_model, measured, save
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
-PROPSCAN = str(Path(sys.executable).with_name("propscan"))
+PROPSCAN = [str(Path(sys.executable).with_name("propscan"))]
+WITHOUT_NER = [sys.executable, str(Path(__file__).with_name("cli_without_ner.py"))]
 CONFIGS = {
-    "predict": ["predict", "{dir}"],
-    "analyze": ["analyze", "{dir}", "--format", "json"],
-    "spans": ["analyze", "{dir}", "--format", "json", "--no-claims", "--no-partisanship"],
+    "predict": PROPSCAN + ["predict", "{dir}"],
+    "analyze": PROPSCAN + ["analyze", "{dir}", "--format", "json"],
+    "spans": PROPSCAN + ["analyze", "{dir}", "--format", "json", "--no-claims", "--no-partisanship"],
+    "analyze_no_ner": WITHOUT_NER + ["analyze", "{dir}", "--format", "json"],
 }
 
 
@@ -54,13 +59,24 @@ def write_folder(texts: list[str], folder: Path) -> Path:
     return folder
 
 
-def time_configs(folder: Path, repeats: int) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {k: [] for k in CONFIGS}
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process's finished children, their own workers included."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def time_configs(folder: Path, repeats: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall and CPU seconds of each configuration, per repeat. CPU time moves less than wall time
+    when other processes share the cores, so it is reported beside it."""
+    walls: dict[str, list[float]] = {k: [] for k in CONFIGS}
+    cpus: dict[str, list[float]] = {k: [] for k in CONFIGS}
     for _ in range(repeats):
         for name, args in CONFIGS.items():
-            wall, _, _ = measured([PROPSCAN, *(a.format(dir=folder) for a in args)])
-            times[name].append(wall)
-    return times
+            before = cpu_seconds()
+            wall, _, _ = measured([a.format(dir=folder) for a in args])
+            walls[name].append(wall)
+            cpus[name].append(cpu_seconds() - before)
+    return walls, cpus
 
 
 def profile(folder: Path, out: Path) -> None:
@@ -97,19 +113,23 @@ def main() -> None:
         raise SystemExit(f"{DATA} is missing: this benchmark reads ../shared/data beside the checkout")
     sets = {"news": news_texts, "ptc": ptc_texts}
     chosen = list(sets) if args.set == "both" else [args.set]
-    result: dict = {"cpu": cpu_model(), "articles": args.n, "repeats": args.repeats, "statistic": "median wall s"}
+    result: dict = {"cpu": cpu_model(), "cores": os.cpu_count(), "load_average_at_start": os.getloadavg()[0],
+                    "articles": args.n, "repeats": args.repeats, "statistic": "median of repeats (wall s; CPU s of the process tree)"}
     with tempfile.TemporaryDirectory(prefix="propscan-folder-speed-") as tmp:
         for name in chosen:
             folder = write_folder(sets[name](args.n), Path(tmp) / name)
             if args.profile and name == chosen[0]:
                 profile(folder, args.profile)
-            times = time_configs(folder, args.repeats)
-            med = {k: statistics.median(v) for k, v in times.items()}
-            for k, v in med.items():
-                result[f"{name}_{k}_s"] = round(v, 2)
-            result[f"{name}_analyze_over_predict"] = round(med["analyze"] / med["predict"], 3)
-            result[f"{name}_spans_over_predict"] = round(med["spans"] / med["predict"], 3)
-            result[f"{name}_all_runs"] = {k: [round(x, 2) for x in v] for k, v in times.items()}
+            walls, cpus = time_configs(folder, args.repeats)
+            med = {k: statistics.median(v) for k, v in walls.items()}
+            cpu = {k: statistics.median(v) for k, v in cpus.items()}
+            for k in CONFIGS:
+                result[f"{name}_{k}_s"] = round(med[k], 2)
+                result[f"{name}_{k}_cpu_s"] = round(cpu[k], 2)
+            for k in ("analyze", "spans", "analyze_no_ner"):
+                result[f"{name}_{k}_over_predict"] = round(med[k] / med["predict"], 3)
+                result[f"{name}_{k}_over_predict_cpu"] = round(cpu[k] / cpu["predict"], 3)
+            result[f"{name}_all_runs"] = {k: [round(x, 2) for x in v] for k, v in walls.items()}
     save(result, ROOT / "benchmarks" / "results" / "folder_speed.json")
 
 
