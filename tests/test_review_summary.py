@@ -132,3 +132,6 @@ def test_result_page_has_no_agreement_line_without_reviews(client):
     page = client.get(f"/a/{stored.id}").text
     assert 'id="agreement-line"' not in page
     assert 'id="rv-nojs"' in page and 'id="ps-review-data"' in page  # review mode's notice and data
+    # the downloaded report is the same renderer, read-only: no review mode in it
+    report = client.get(f"/a/{stored.id}/report.html").text
+    assert not any(part in report for part in ("rv-", "ps-review-data", "review.js"))
