@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from propscan.doc import AnalysedDocument, Span
+from propscan.review import Decision
 from test_web_browser import ARTIFACTS, CHROMIUM, browser, watched_page  # noqa: F401 (browser: a fixture)
 from web_helpers import make_app, running_server
 
@@ -159,6 +160,10 @@ def test_keyboard_review_to_finish_with_a_passage_added_from_a_selection_and_an_
     pg.wait_for_selector("#rv-article mark.rv-cur")
     assert pg.locator("#rv-who").inner_text() == "Reviewing as Ana Ruiz"
     assert pg.locator("#rv-progress").inner_text() == "6 of 6 decided · 1 added"
+    # what reviewers agree with, from this review
+    pg.goto(f"{url}/reviews")
+    assert pg.locator('#agreement tr[data-tech="Flag-Waving"] td').last.inner_text() == "1"  # the added passage
+    pg.screenshot(path=str(ARTIFACTS / "reviews-page.png"))
     assert pg.console_errors == []
     context.close()
 
@@ -237,4 +242,9 @@ def test_without_javascript_the_page_says_reviewing_needs_it(browser, server):  
     assert notice.is_visible() and "needs JavaScript" in notice.inner_text()
     assert not pg.locator("#rv-start").is_visible() and not pg.locator("#rv-bar").is_visible()
     pg.screenshot(path=str(ARTIFACTS / "review-nojs-phone.png"))
+    app.state.store.save_review(analysis_id, "Cy", [Decision(*at("reckless", LL), "accept")], finished=False)
+    pg.goto(f"{url}/reviews")  # the Reviews page needs no script, and fits a phone
+    assert pg.locator("#agreement").is_visible()
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 375
+    pg.screenshot(path=str(ARTIFACTS / "reviews-page-phone.png"), full_page=True)
     context.close()
