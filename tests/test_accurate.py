@@ -349,3 +349,49 @@ def test_tuning_top_layers_moves_only_the_layers_above_the_cut(tiny, cache, tmp_
     moved = {n for n, p in model.named_parameters() if not torch.equal(p, before[n])}
     assert moved and all(n.startswith("encoder.layer.") and int(n.split(".")[2]) >= 8 for n in moved)
     assert len(token.mix) == len(LAYERS) and span.net[1].in_features > 4 * 32
+
+
+def test_train_accurate_stopped_by_sigterm_says_so_in_one_line_and_resumes_to_the_same_heads(tiny, cache, tmp_path,
+                                                                                            monkeypatch):
+    import os
+    import shutil
+    import signal
+
+    from propscan.train import engine
+
+    _, bundle = tiny
+    data = tmp_path / "data"
+    shutil.copytree(MINI, data / "ptc")
+
+    def run(name, *extra):
+        out = tmp_path / name
+        if not out.exists():
+            shutil.copytree(bundle, out)
+        return out, run_cli("train-accurate", "--data", str(data), "--out", str(out), "--work", str(tmp_path / f"work-{name}"),
+                            "--epochs", "3", "--threads", "1", "--precision", "fp32", "--version", "v", *extra)
+
+    real = engine.autocast
+    counted = []
+    monkeypatch.setattr(engine, "autocast", lambda precision: counted.append(1) or real(precision))
+    whole, r = run("whole")
+    assert r.code == 0, r.err
+    steps = []
+
+    def stop_at_second_step(precision):
+        steps.append(precision)
+        if len(steps) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real(precision)
+
+    monkeypatch.setattr(engine, "autocast", stop_at_second_step)
+    stopped, r = run("stopped")
+    assert r.code == 130 and "--resume" in r.err and "Traceback" not in r.err, r.err
+    assert len(r.err.strip().splitlines()) <= 2  # the warning when the signal came, and the one-line error
+    assert (tmp_path / "work-stopped" / "token-heads.ckpt").is_file()
+    resumed = []
+    monkeypatch.setattr(engine, "autocast", lambda precision: resumed.append(1) or real(precision))
+    stopped, r = run("stopped", "--resume")
+    assert r.code == 0, r.err
+    assert len(resumed) == len(counted) - 2  # it went on from the checkpoint: the two steps done are not done again
+    for head in ("token_head.onnx", "span_head.onnx"):
+        assert (stopped / head).read_bytes() == (whole / head).read_bytes(), head
