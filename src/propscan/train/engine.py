@@ -182,6 +182,7 @@ class Fit:
     def resume(self) -> bool:
         """Continue from the checkpoint if there is one (True), else start afresh (False)."""
         if self.checkpoint is None or not self.checkpoint.is_file():
+            log.info("no checkpoint at %s: starting afresh", self.checkpoint)
             return False
         try:
             state = torch.load(self.checkpoint, map_location="cpu", weights_only=True)
