@@ -188,7 +188,7 @@ class Fit:
             state = torch.load(self.checkpoint, map_location="cpu", weights_only=True)
         except Exception as exc:  # a file that is not a checkpoint: said in one line, never loaded
             raise InputError(f"cannot read the checkpoint {self.checkpoint} ({type(exc).__name__}); delete it to start again") from None
-        if state.get("fingerprint") != self.fingerprint:
+        if not isinstance(state, dict) or state.get("fingerprint") != self.fingerprint:
             raise InputError(f"the checkpoint {self.checkpoint} is of another run (other recipe or data); "
                              "delete it or run without --resume to start again")
         self.model.load_state_dict(state["model"])
