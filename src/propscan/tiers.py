@@ -1,4 +1,5 @@
-"""Which model runs: the fast tier (shipped, the default), the accurate tier, or a folder.
+"""Which model runs: the fast tier (shipped, the default), the accurate tier, a model learned from
+reviews (by name, see learned.py), or a folder. No --model means the model `propscan models use` chose.
 
 Every command takes the same --model value and comes here, so a tier means the same thing in
 analyze, predict, evaluate, serve and batch.
@@ -20,11 +21,17 @@ def resolve(model: str | Path | None) -> tuple[Path, bool]:
     from .accurate.model import DEFAULT_DIR as ACCURATE_DIR
     from .accurate.model import is_accurate
     from .bundle import DEFAULT_DIR as FAST_DIR
+    from .learned import in_use, learned_folder
 
-    if model is None or str(model) in ("", "fast"):
+    if model is None or str(model) == "":
+        model = in_use()  # `propscan models use` chose it; "fast" unless it did
+    if str(model) == "fast":
         return FAST_DIR, False
     if str(model) == "accurate":
         return ACCURATE_DIR, True
+    learned = learned_folder(str(model))
+    if learned is not None:
+        return learned, False
     folder = Path(model)
     if not folder.is_dir():
         raise ModelError(f"--model {model}: not {' or '.join(TIERS)}, and no such model folder")
@@ -38,7 +45,10 @@ def load_predictor(model: str | Path | None = None, threads: int | None = None) 
 
         return AccuratePredictor(load_accurate(folder), threads=threads)
     from .bundle import load_bundle
+    from .learned import LearnedPredictor, is_learned
 
+    if is_learned(folder):
+        return LearnedPredictor(load_bundle(folder), threads=threads)
     return Predictor(load_bundle(folder), threads=threads)
 
 
