@@ -42,6 +42,15 @@ def labelled_f1(predictor, articles) -> float:
     return round(labelled_score(pred, gold)[0].f1, 4)
 
 
+def in_genre(predictor, articles) -> int | None:
+    """How many texts the learned model's genre test hands to its head (the rest get the fast model's spans)."""
+    from propscan.learned import head_features
+
+    if not hasattr(predictor, "head"):
+        return None
+    return sum(predictor.head.in_genre(head_features(predictor.score([a.text])[0])) for a in articles)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -83,6 +92,8 @@ def main() -> None:
             "ptc_train_sample_articles": len(ptc),
             "ptc_sample_labelled_f1_fast_in_sample": labelled_f1(fast, ptc),
             "ptc_sample_labelled_f1_learned": labelled_f1(learned, ptc),
+            "ptc_sample_in_reviewed_genre": in_genre(learned, ptc),
+            "memes_test_in_reviewed_genre": in_genre(learned, test),
         }
     save(result, args.out)
 

@@ -24,7 +24,8 @@ from .segment import MAX_WINDOW, MIN_WINDOW, WINDOW_TOKENS
 from .workers import default_workers
 
 MODEL_HELP = ("fast (the default), accurate (install its weights once with: propscan models install accurate; "
-              "unpacked into the user cache on first use), or a model folder.")
+              "unpacked into the user cache on first use), a model learned from reviews (propscan models list), "
+              "or a model folder. Default: the model in use (propscan models use).")
 
 app = typer.Typer(
     name="propscan",

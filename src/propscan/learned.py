@@ -139,29 +139,47 @@ def head_features(scores: TokenScores) -> np.ndarray:
     return np.concatenate([states, scores.tech.astype(np.float32), scores.bio.astype(np.float32)], axis=1)
 
 
+def article_vector(features: np.ndarray) -> np.ndarray:
+    """What the genre test reads of a text: its tokens' features averaged, and its length."""
+    mean = features.mean(0) if len(features) else np.zeros(features.shape[1], dtype=np.float32)
+    return np.concatenate([mean.astype(np.float32), [np.log1p(len(features))]]).astype(np.float32)
+
+
 @dataclass
 class TokenHead:
-    """Linear, ReLU, linear: per-token probabilities of the 14 techniques."""
+    """Linear, ReLU, linear: per-token probabilities of the 14 techniques; and a logistic genre test
+    (gw, gb) on the article vector: is this text like the reviewed ones rather than the user's other
+    analyses? The head's rules apply only to texts that are (no test: to every text)."""
 
     w1: np.ndarray
     b1: np.ndarray
     w2: np.ndarray
     b2: np.ndarray
+    gw: np.ndarray | None = None
+    gb: np.ndarray | None = None
 
     @classmethod
     def load(cls, path: Path) -> TokenHead:
         try:
             with np.load(path) as z:
-                head = cls(*(z[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))
+                head = cls(*(z[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")),
+                           *((z["gw"].astype(np.float32), z["gb"].astype(np.float32)) if "gw" in z else ()))
         except (OSError, KeyError, ValueError) as exc:
             raise ModelError(f"unreadable learned head {path}: {exc}") from None
-        if head.w2.shape[1] != len(techniques.NAMES) or head.w1.shape[1] != head.w2.shape[0]:
+        if head.w2.shape[1] != len(techniques.NAMES) or head.w1.shape[1] != head.w2.shape[0] or (
+                head.gw is not None and head.gw.shape != (head.w1.shape[0] + 1,)):
             raise ModelError(f"learned head {path} does not have the expected shapes")
         return head
 
     def save(self, path: Path) -> None:
+        genre = {} if self.gw is None else {"gw": self.gw, "gb": self.gb}
         with open(path, "wb") as f:
-            np.savez(f, w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2)
+            np.savez(f, w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2, **genre)
+
+    def in_genre(self, features: np.ndarray) -> bool:
+        if self.gw is None:
+            return True
+        return float(article_vector(features) @ self.gw + self.gb) > 0.0
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         if len(features) == 0:
@@ -227,6 +245,8 @@ class LearnedPredictor(Predictor):
 
     def labelled(self, scores: TokenScores, guards: GuardOptions = GuardOptions()) -> list[Labelled]:
         base = super().labelled(scores, guards)
-        found = guarded(scores.text, head_spans(scores, self.head.probabilities(head_features(scores)), self.rules),
-                        guards)
+        features = head_features(scores)
+        if not self.head.in_genre(features):
+            return base
+        found = guarded(scores.text, head_spans(scores, self.head.probabilities(features), self.rules), guards)
         return combine(base, found, self.rules)

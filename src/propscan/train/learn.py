@@ -33,7 +33,8 @@ from ..bundle import DEFAULT_DIR as FAST_DIR
 from ..bundle import file_sha256, load_bundle
 from ..errors import InputError
 from ..evaluate.metrics import PRF, f1_from, labelled_score
-from ..learned import (HEAD_FILE, LearnedPredictor, TechniqueRule, TokenHead, check_name, combine, head_features,
+from ..learned import (HEAD_FILE, LearnedPredictor, TechniqueRule, TokenHead, article_vector, check_name, combine,
+                       head_features,
                        head_spans, in_use, learned_folder, models_root, next_name, use)
 from ..predict import Labelled, Predictor
 from ..ptc import LabelledArticle
@@ -181,7 +182,38 @@ def fit_head(reviewed: list[Item], rehearsal: list[Item], *, epochs: int, seed: 
                      last.bias.detach().numpy().copy())
 
 
-def _new_spans(item: Item, probs: np.ndarray, rules: dict[str, TechniqueRule]) -> list[Labelled]:
+def fit_genre(reviewed: list[Item], rehearsal: list[Item], l2: float = 1e-2) -> tuple[np.ndarray, np.ndarray] | None:
+    """Logistic regression telling the reviewed texts from the rehearsed ones (None: nothing to tell
+    them from), standardisation folded into the weights."""
+    if not rehearsal or not reviewed:
+        return None
+    x = np.stack([article_vector(i.features.astype(np.float32)) for i in reviewed + rehearsal]).astype(np.float64)
+    y = np.array([1.0] * len(reviewed) + [0.0] * len(rehearsal))
+    weight = np.where(y == 1, 0.5 / len(reviewed), 0.5 / len(rehearsal))  # both sides count the same
+    mean, std = x.mean(0), x.std(0) + 1e-6
+    z = (x - mean) / std
+    w, b = np.zeros(z.shape[1]), 0.0
+    for _ in range(500):
+        p = 1 / (1 + np.exp(-(z @ w + b)))
+        g = weight * (p - y)
+        w -= 0.5 * (z.T @ g + l2 * w)
+        b -= 0.5 * g.sum()
+    gw = w / std
+    return gw.astype(np.float32), np.array(b - mean @ gw, dtype=np.float32)
+
+
+def head_outputs(head: TokenHead, items: list[Item]) -> dict[str, np.ndarray | None]:
+    """The head's token probabilities per text; None where the genre test leaves the text to the fast model."""
+    out = {}
+    for i in items:
+        features = i.features.astype(np.float32)
+        out[i.id] = head.probabilities(features) if head.in_genre(features) else None
+    return out
+
+
+def _new_spans(item: Item, probs: np.ndarray | None, rules: dict[str, TechniqueRule]) -> list[Labelled]:
+    if probs is None:
+        return item.fast
     return combine(item.fast, head_spans(item.scores, probs, rules), rules)
 
 
@@ -220,6 +252,8 @@ def calibration(tune: list[Item], probs: dict[str, np.ndarray], name: str, rule:
     """Platt scaling of the head's spans of ``name``: right when they overlap a reviewed span of it."""
     raw, right = [], []
     for item in tune:
+        if probs[item.id] is None:
+            continue
         gold = [(s, e) for t, s, e in item.gold if t == name]
         for x in head_spans(item.scores, probs[item.id], {name: TechniqueRule(rule.mode, rule.threshold)}):
             raw.append(min(max(x.confidence, 1e-4), 1 - 1e-4))
@@ -335,7 +369,10 @@ def learn(db: Path, *, reviewer: str | None = None, out_name: str | None = None,
                          f"{len(parts['tune'])} to tune and {len(parts['held'])} to check: each needs one; review more")
     say(f"fitting the head: {len(parts['fit'])} reviewed articles, {len(reh_fit)} rehearsed")
     head = fit_head(parts["fit"], reh_fit, epochs=epochs, seed=seed, precision=choose_precision(precision))
-    probs = {i.id: head.probabilities(i.features.astype(np.float32)) for i in items}
+    genre = fit_genre(parts["fit"], reh_fit)
+    if genre is not None:
+        head.gw, head.gb = genre
+    probs = head_outputs(head, items)
     rules = choose_rules(parts["tune"], probs, reh_fit)
     kept, figures = gate(parts["held"], reh_held, probs, rules)
     figures.update({"reviewed": len(reviewed), "rehearsed": len(rehearse), "current_model": current_name,
