@@ -58,6 +58,7 @@ def main() -> None:
     ap.add_argument("--reviews", type=int, default=751, help="meme texts (train, then dev) imported as reviews")
     ap.add_argument("--rehearse", type=int, default=60, help="PolNeAR dev articles stored as analyses")
     ap.add_argument("--ptc", type=int, default=40, help="PTC train articles (first by id) to check forgetting on")
+    ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "learn_memes.json")
     args = ap.parse_args()
     memes = load_memes(args.data / "memes2021")
@@ -78,13 +79,13 @@ def main() -> None:
         store.import_reviewed([ImportedDocument(m.text, [(s, e, t) for t, s, e in m.spans], source=m.id)
                                for m in reviews], "newsroom")
         t0 = time.time()
-        outcome = learn(Path(tmp) / "history.db", out_name="memes", say=lambda m: print(m, file=sys.stderr))
+        outcome = learn(Path(tmp) / "history.db", out_name="memes", seed=args.seed, say=lambda m: print(m, file=sys.stderr))
         seconds = time.time() - t0
         print(outcome.reason, file=sys.stderr)
         fast = Predictor()
         learned = load_predictor("memes") if outcome.kept else fast
         result = {
-            "cpu": cpu_model(), "threads": 2, "reviews": len(reviews), "rehearsal_articles": len(news),
+            "cpu": cpu_model(), "threads": 2, "seed": args.seed, "reviews": len(reviews), "rehearsal_articles": len(news),
             "learn_seconds": round(seconds, 1), "kept": outcome.kept, "techniques_kept": sorted(learned.rules) if outcome.kept else [], "gate": outcome.figures,
             "memes_test_texts": len(test),
             "memes_test_labelled_f1_fast": labelled_f1(fast, test),
