@@ -26,6 +26,7 @@ from .analyses import analyse_and_store, stored_or_404
 from .auth import require_key
 from .errors import ApiError, classify
 from .intake import from_pasted_text, from_upload, from_url
+from .learning import job_of
 from .review_page import COMMAND_KEYS, review_data, technique_keys
 from .security import REFUSED
 from .templating import not_found_page, page
@@ -175,7 +176,23 @@ def history(request: Request):
 
 @router.get("/reviews", response_class=HTMLResponse)
 def reviews_page(request: Request):
-    return page(request, "reviews.html", summary=load_summary(request.app.state.store), percent=percent)
+    return page(request, "reviews.html", summary=load_summary(request.app.state.store), percent=percent,
+                learning=job_of(request.app).status())
+
+
+@router.post("/reviews/learn")
+async def learn_from_reviews(request: Request):
+    """Start `propscan learn` on this history in a child process; the Reviews page follows it."""
+    store = request.app.state.store
+    try:
+        form = await request.form(max_files=0, max_fields=5)
+        require_key(request, _field(form, "api_key") or None)
+    except (MultiPartException, ApiError) as exc:
+        status, message = (exc.status, exc.message) if isinstance(exc, ApiError) else (400, exc.message)
+        return page(request, "reviews.html", status, summary=load_summary(store), percent=percent,
+                    learning=job_of(request.app).status(), error=message)
+    job_of(request.app).start()
+    return RedirectResponse("/reviews#learn", status_code=303)
 
 
 @router.get("/techniques", response_class=HTMLResponse)
