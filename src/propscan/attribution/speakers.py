@@ -85,8 +85,10 @@ LOOK_BACK = 1500  # characters of context at most, for texts without paragraph b
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|al|bin|da|del|la))*")
-SOURCE_MARGIN = 20  # characters of context the NER model reads on each side of a source
-NAME_MARGIN = 15  # and of a capitalised name it is asked about
+SOURCE_MARGIN = 8  # characters of context the NER model reads on each side of a source
+NAME_MARGIN = 6  # and of a capitalised name it is asked about
+# of a long source, only its head and its tail, where a name stands beside the appositive
+LONG_SOURCE, SOURCE_HEAD, SOURCE_TAIL = 90, 60, 30
 
 
 def context_ranges(text: str, sources: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -95,7 +97,12 @@ def context_ranges(text: str, sources: list[tuple[int, int]]) -> list[tuple[int,
     point back to. Reading only these
     (about a tenth of an article) keeps voice within the time budget; reading the whole context
     cost 50-70% of an analysis. Merged, so no character is read twice."""
-    ranges = [(max(0, s - SOURCE_MARGIN), min(len(text), e + SOURCE_MARGIN)) for s, e in first_of_each(text, sources)]
+    ranges = []
+    for s, e in first_of_each(text, sources):
+        if e - s > LONG_SOURCE:  # "Rep. Adam Schiff, the ranking Democrat on ..., which is investigating ...,"
+            ranges += [(max(0, s - SOURCE_MARGIN), s + SOURCE_HEAD), (e - SOURCE_TAIL, min(len(text), e + SOURCE_MARGIN))]
+        else:
+            ranges.append((max(0, s - SOURCE_MARGIN), min(len(text), e + SOURCE_MARGIN)))
     seen: set[str] = set()
     for s, e in sources:
         words = text[s:e].split()
