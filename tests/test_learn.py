@@ -152,6 +152,11 @@ def test_models_use_list_and_remove(tmp_path, models_dir):
     assert removed.code == 0 and "the fast model is in use again" in removed.err
     assert not (models_dir / "desk-1").exists()
     assert (models_dir / "in-use").read_text().strip() == "fast"
+    (models_dir / "in-use").write_text("gone-1\n")  # a model deleted by hand while in use
+    article = tmp_path / "a.txt"
+    article.write_text("The corrupt elite are destroying our country.")
+    r = run_cli("analyze", str(article))
+    assert r.code == 3 and r.err.count("\n") == 1 and "the model in use, gone-1, is not there any more" in r.err
 
 
 @pytest.mark.parametrize("args, message", [

@@ -25,6 +25,8 @@ def resolve(model: str | Path | None) -> tuple[Path, bool]:
 
     if model is None or str(model) == "":
         model = in_use()  # `propscan models use` chose it; "fast" unless it did
+        if model not in TIERS and learned_folder(model) is None:
+            raise ModelError(f"the model in use, {model}, is not there any more; propscan models use fast")
     if str(model) == "fast":
         return FAST_DIR, False
     if str(model) == "accurate":
