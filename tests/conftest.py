@@ -17,6 +17,21 @@ needs_shared = pytest.mark.skipif(not (SHARED_PTC / "train-articles").is_dir(),
                                   reason="../shared/data/ptc is not beside this checkout")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_models_folder(tmp_path_factory):
+    """Learned models and the model in use live in the user's data folder: a developer who ran
+    `propscan models use X` must not have the suite run X. Tests that need a folder set their own."""
+    import os
+
+    old = os.environ.get("PROPSCAN_MODELS_DIR")
+    os.environ["PROPSCAN_MODELS_DIR"] = str(tmp_path_factory.mktemp("learned-models"))
+    yield
+    if old is None:
+        os.environ.pop("PROPSCAN_MODELS_DIR", None)
+    else:
+        os.environ["PROPSCAN_MODELS_DIR"] = old
+
+
 @dataclass
 class CliResult:
     code: int

@@ -27,9 +27,10 @@ def assert_one_line_error(result, *needles):
 def test_help_lists_every_command():
     r = run_cli("--help")
     assert r.code == 0
-    for cmd in ("analyze", "predict", "evaluate", "adapt", "train", "train-aids", "crossval", "techniques"):
+    for cmd in ("analyze", "predict", "evaluate", "adapt", "train", "train-aids", "crossval", "techniques", "learn",
+                "models", "export", "import", "reviews"):
         assert cmd in r.out
-    assert r.out.count("[train] extra") == 3  # rich markup would swallow an unescaped [train]
+    assert r.out.count("[train] extra") == 4  # rich markup would swallow an unescaped [train]
     r = run_cli("analyze", "--help")
     assert "--allow-private" in r.out and "--html" in r.out and "schema_version" in r.out
 
