@@ -108,7 +108,7 @@ def _read(fs: pafs.FileSystem, path: str) -> bytes:
         return f.read()
 
 
-def check_part(fs: pafs.FileSystem, root: str, record: PartRecord, info: pafs.FileInfo | None, *, deep: bool) -> str | None:
+def check_part(fs: pafs.FileSystem, record: PartRecord, info: pafs.FileInfo | None, *, deep: bool) -> str | None:
     """None when the part matches its entry; else what is wrong. `deep` reads it for the checksum."""
     if info is None:
         return f"{record.shown}: missing"
@@ -178,7 +178,7 @@ def check_output(fs: pafs.FileSystem, root: str, *, deep: bool) -> OutputCheck:
         except (ValueError, OSError) as exc:
             chunks[n] = ChunkCheck(n, problems=[f"{ENTRIES}/{name}: unreadable entry ({exc})"])
             continue
-        problems = [p for r in parts if (p := check_part(fs, root, r, present[r.table].get(r.name), deep=deep))]
+        problems = [p for r in parts if (p := check_part(fs, r, present[r.table].get(r.name), deep=deep))]
         chunks[n] = ChunkCheck(n, parts, problems)
     if legacy:
         for name in sorted(present["documents"]):
