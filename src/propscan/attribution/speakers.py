@@ -235,10 +235,6 @@ def _first_name_gender(full: str) -> str | None:
     return "m" if first in _MALE_NAMES else "f" if first in _FEMALE_NAMES else None
 
 
-def _inside(span: tuple[int, int], outer: tuple[int, int]) -> bool:
-    return outer[0] <= span[0] and span[1] <= outer[1]
-
-
 def resolve_source(people: People, source: tuple[int, int], content: tuple[int, int], cue: tuple[int, int] | None = None) -> Found:
     text = people.text
     s, e = source

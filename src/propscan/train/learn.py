@@ -32,7 +32,7 @@ from .. import techniques
 from ..bundle import DEFAULT_DIR as FAST_DIR
 from ..bundle import file_sha256, load_bundle
 from ..errors import InputError
-from ..evaluate.metrics import PRF, f1_from, labelled_score
+from ..evaluate.metrics import PRF, labelled_score
 from ..learned import (HEAD_FILE, LearnedPredictor, TechniqueRule, TokenHead, article_vector, check_name, combine,
                        head_features,
                        head_spans, in_use, learned_folder, models_root, next_name, use)
@@ -272,11 +272,6 @@ def agreement(rehearsal: list[Item], probs: dict[str, np.ndarray], rules: dict[s
     if not any(ref.values()) and not any(pred.values()):
         return 1.0
     return labelled_score(pred, ref)[0].f1
-
-
-def _pooled(per: dict[str, PRF]) -> float:
-    return f1_from(sum(x.p_credit for x in per.values()), sum(x.n_pred for x in per.values()),
-                   sum(x.r_credit for x in per.values()), sum(x.n_gold for x in per.values())).f1
 
 
 def gate(held: list[Item], rehearsal: list[Item], probs: dict[str, np.ndarray],
