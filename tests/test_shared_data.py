@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from conftest import SHARED_PTC, needs_shared
 from propscan import techniques
 from propscan.encoding import encode, load_tokenizer
@@ -12,7 +14,7 @@ from propscan.ptc import load_corpus
 from propscan.segment import token_range, windows_for
 from propscan.train.cv import N_FOLDS, fold_of
 
-pytestmark = needs_shared
+pytestmark = [pytest.mark.shared, needs_shared]
 
 
 def corpus():

@@ -46,11 +46,12 @@ def operations(api_schema) -> dict:
     return {f"{op.method.upper()} {op.path}": op for op in (r.ok() for r in api_schema.get_all_operations())}
 
 
-@pytest.mark.parametrize("operation", ["POST /api/v1/analyses", "GET /api/v1/analyses",
-                                       "GET /api/v1/analyses/{analysis_id}", "DELETE /api/v1/analyses/{analysis_id}",
-                                       "GET /api/v1/techniques", "GET /healthz",
-                                       "GET /api/v1/analyses/{analysis_id}/review",
-                                       "PUT /api/v1/analyses/{analysis_id}/review"])
+FUZZED = ["POST /api/v1/analyses", "GET /api/v1/analyses", "GET /api/v1/analyses/{analysis_id}",
+          "DELETE /api/v1/analyses/{analysis_id}", "GET /api/v1/techniques", "GET /healthz",
+          "GET /api/v1/analyses/{analysis_id}/review", "PUT /api/v1/analyses/{analysis_id}/review"]
+
+
+@pytest.mark.parametrize("operation", FUZZED)
 def test_every_operation_answers_as_documented(api_schema, operation):
     from hypothesis import given
 
@@ -65,7 +66,8 @@ def test_every_operation_answers_as_documented(api_schema, operation):
 
 
 def test_every_operation_is_fuzzed(api_schema):
-    assert len(operations(api_schema)) == 8
+    """An operation added to the API without a line in FUZZED would go unchecked."""
+    assert sorted(operations(api_schema)) == sorted(FUZZED)
 
 
 def test_links_lead_from_a_new_analysis_to_reading_and_deleting_it(api_schema, server):
