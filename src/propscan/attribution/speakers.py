@@ -212,9 +212,6 @@ class People:
     def quoted(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.quotes)
 
-    def within(self, start: int, end: int, kinds: tuple[str, ...] = ("person",)) -> list[Entity]:
-        return [x for x in self.entities if start <= x.start and x.end <= end and x.kind in kinds]
-
     def touching(self, start: int, end: int) -> list[Entity]:
         """Entities that overlap start..end ("columnist Charles" of "Charles Blow asked")."""
         return [x for x in self.entities if x.start < end and start < x.end and _clean(x.text)]
