@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .polnear import Attribution
+from .quotes import QUOTE_MARKS
 
 MAX_CUE_GAP = 250  # characters between a content and its cue
 MAX_SOURCE_GAP = 120  # between a cue and its source
@@ -45,8 +46,7 @@ def _said(quotes: list[tuple[int, int]], cues: list[tuple[int, int]], text: str)
             or any(_gap(q, c) <= CUE_NEAR for c in cues)]
 
 
-_QUOTE_MARKS = "\"'“”‘’«»„"
-_FILLER = re.compile(r"[\s,\-–—\"'“”‘’«»„]*")  # no sentence end: "A," he said. "B" is two contents
+_FILLER = re.compile(rf"[\s,\-–—{QUOTE_MARKS}]*")  # no sentence end: "A," he said. "B" is two contents
 
 
 def _join_interrupted(text: str, contents: list[tuple[int, int]], cues: list[tuple[int, int]],
@@ -69,7 +69,7 @@ def _interruption(text: str, start: int, end: int, cues: list[tuple[int, int]], 
     if "\n" in text[start:end] or not any(c in inside for c in cues):
         return False
     # the first piece breaks off with a comma or a dash ("Judge," Brafman said), not a full stop
-    if not text[max(0, start - 2) : inside[0][0]].rstrip().rstrip(_QUOTE_MARKS).endswith((",", "—", "–", "-")):
+    if not text[max(0, start - 2) : inside[0][0]].rstrip().rstrip(QUOTE_MARKS).endswith((",", "—", "–", "-")):
         return False
     rest, at = [], start
     for a, b in inside:

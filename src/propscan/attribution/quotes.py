@@ -15,6 +15,7 @@ import re
 
 # opener -> the closers that end it
 PAIRS = {"“": "”", "„": "“”", "«": "»", "»": "«", '"': '"', "‘": "’", "'": "'"}
+QUOTE_MARKS = "\"'“”‘’«»„"  # every mark PAIRS knows, opening or closing
 _PARAGRAPH = re.compile(r"\n\s*\n")
 MIN_SINGLE_CHARS = 4  # 'n' of rock 'n' roll is not a quotation
 

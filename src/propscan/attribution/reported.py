@@ -14,6 +14,7 @@ import re
 from ..sentences import headline, sentence_bounds
 from .link import MAX_CUE_GAP, overlaps
 from .polnear import Attribution
+from .quotes import QUOTE_MARKS
 
 # Verbs of saying and thinking, as base forms; inflections are made below. Chosen for precision:
 # verbs of doing that PolNeAR also annotates (release, support, target, back, call for) are left out.
@@ -63,7 +64,6 @@ MIN_WORDS = 4  # reported speech: "too timid to say no to her" reports nothing
 LONE_QUOTE_WORDS = 5
 _WORDS = re.compile(r"\w+")
 MIN_QUOTE_WORDS = 3  # a quotation: "“The View,”" after "tweeted" is a title, not what was tweeted
-QUOTE_MARKS = "\"'“”‘’«»„"
 
 
 def _outside(content: tuple[int, int], cue: tuple[int, int], source: tuple[int, int] | None) -> list[tuple[int, int]]:
