@@ -1,4 +1,5 @@
-"""The voice of each technique span: the author's own, or quoted from someone.
+"""The voice of each technique span: the author's own, or quoted from someone; and which of the
+tagger's attributions the document keeps for that (`for_document`).
 
 A span is quoted when most of its characters lie inside an attribution's content; its speaker is
 that attribution's source. "He called them thugs" in the article's own words and "they are
