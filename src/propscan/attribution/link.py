@@ -18,7 +18,8 @@ MAX_CUE_GAP = 250  # characters between a content and its cue
 MAX_SOURCE_GAP = 120  # between a cue and its source
 
 
-def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+def gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Characters between two ranges; 0 when they touch or overlap."""
     return max(0, max(a[0], b[0]) - min(a[1], b[1]))
 
 
@@ -43,7 +44,7 @@ CUE_NEAR = 40
 def _said(quotes: list[tuple[int, int]], cues: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
     """Quotations that report someone's words: long ones, and short ones with a cue beside them."""
     return [q for q in quotes if len(text[q[0] : q[1]].split()) > SCARE_QUOTE_WORDS
-            or any(_gap(q, c) <= CUE_NEAR for c in cues)]
+            or any(gap(q, c) <= CUE_NEAR for c in cues)]
 
 
 _FILLER = re.compile(rf"[\s,\-–—{QUOTE_MARKS}]*")  # no sentence end: "A," he said. "B" is two contents
@@ -91,18 +92,18 @@ def link(text: str, spans: list[tuple[str, int, int]], quotes: list[tuple[int, i
     contents = [c for c in joined if len(text[c[0] : c[1]].split()) >= MIN_CONTENT_WORDS or any(overlaps(c, q) for q in said)]
     out, claimed = [], set()
     for cue in cues:
-        content = min(contents, key=lambda c: _gap(c, cue), default=None)
-        if content is None or _gap(content, cue) > MAX_CUE_GAP:
+        content = min(contents, key=lambda c: gap(c, cue), default=None)
+        if content is None or gap(content, cue) > MAX_CUE_GAP:
             continue
-        source = min(sources, key=lambda x: _gap(x, cue), default=None)
-        if source is not None and (_gap(source, cue) > MAX_SOURCE_GAP or overlaps(source, content)
+        source = min(sources, key=lambda x: gap(x, cue), default=None)
+        if source is not None and (gap(source, cue) > MAX_SOURCE_GAP or overlaps(source, content)
                                    and not overlaps(cue, content)):
             source = None
         out.append(Attribution(content, cue, source))
         claimed.add(content)
     out += [Attribution(c, None, None) for c in contents if c not in claimed]
     # a content several cues chose comes first with its nearest cue: readers are shown that one's speaker
-    return sorted(out, key=lambda a: (a.content, _gap(a.cue, a.content) if a.cue else MAX_CUE_GAP + 1))
+    return sorted(out, key=lambda a: (a.content, gap(a.cue, a.content) if a.cue else MAX_CUE_GAP + 1))
 
 
 def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

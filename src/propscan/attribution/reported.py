@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..sentences import headline, sentence_bounds
-from .link import MAX_CUE_GAP, overlaps
+from .link import MAX_CUE_GAP, gap, overlaps
 from .polnear import Attribution
 from .quotes import QUOTE_MARKS
 
@@ -172,8 +172,8 @@ def _nearest_content(text: str, contents: list[tuple[int, int]], cue: tuple[int,
     """The content a cue reports: the nearest one in its own paragraph ("According to a chef, the
     report is made up" reports what follows, not the end of the paragraph before)."""
     near = [c for c in contents if "\n" not in _between(text, c, cue) and not overlaps(c, cue)]
-    best = min(near, key=lambda c: _gap(c, cue), default=None)
-    return best if best is not None and _gap(best, cue) <= MAX_CUE_GAP else None
+    best = min(near, key=lambda c: gap(c, cue), default=None)
+    return best if best is not None and gap(best, cue) <= MAX_CUE_GAP else None
 
 
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|we|We|my|My|our|Our|me|us)\b")
@@ -213,10 +213,6 @@ def _venue(text: str, cue: tuple[int, int], content: tuple[int, int]) -> bool:
     return bool(_PREPOSITION_END.search(text[cue[0] : cue[1]])) and 0 <= content[0] - cue[1] <= 3
 
 
-def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
-    return max(0, max(a[0], b[0]) - min(a[1], b[1]))
-
-
 def reported(text: str, found: list[Attribution], quotes: list[tuple[int, int]]) -> list[Attribution]:
     """The attributions a reader would call someone else's words or thoughts, once per content.
 
@@ -246,7 +242,7 @@ def reported(text: str, found: list[Attribution], quotes: list[tuple[int, int]])
             content = _nearest_content(text, contents, a.cue)
         if content is not None and _venue(text, a.cue, content):
             continue  # 'said on “State of the Union”': where it was said, not what
-        if content is not None and (content not in chosen or _gap(content, a.cue) < _gap(content, chosen[content].cue)):
+        if content is not None and (content not in chosen or gap(content, a.cue) < gap(content, chosen[content].cue)):
             chosen[content] = Attribution(content, a.cue, a.source)
             if content not in contents:
                 blocks.append(content)
