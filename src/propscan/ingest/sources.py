@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import InputError, PropscanError
+from ..render.snippets import clipped
 from ..sentences import sentence_bounds
 from . import fetch as fetching
 from .html import extract_article
@@ -76,10 +77,7 @@ def title_of_plain_text(text: str) -> str:
         if len(line) > MAX_TITLE_CHARS:
             first = sentence_bounds(line)[0]  # the line has text, so one sentence at least
             line = line[first[0] : first[1]]
-        if len(line) <= MAX_TITLE_CHARS:
-            return line
-        cut = line[: MAX_TITLE_CHARS].rsplit(" ", 1)[0] if " " in line[: MAX_TITLE_CHARS] else line[: MAX_TITLE_CHARS - 1]
-        return cut.rstrip(" ,;:-–—") + "…"
+        return clipped(line, MAX_TITLE_CHARS)
     return ""
 
 
