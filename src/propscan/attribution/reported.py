@@ -149,7 +149,7 @@ def _without_stubs(text: str, start: int, end: int) -> tuple[int, int]:
     if len(bounds) > 1 and len(_WORDS.findall(text[start + bounds[0][0] : start + bounds[0][1]])) < 3:
         start += bounds[1][0]
         bounds = bounds[1:]
-    if len(bounds) > 1 and len(_WORDS.findall(text[start + bounds[-1][0] - (0) : start + bounds[-1][1]])) < 3:
+    if len(bounds) > 1 and len(_WORDS.findall(text[start + bounds[-1][0] : start + bounds[-1][1]])) < 3:
         end = start + bounds[-2][1]
     return start, end
 
@@ -191,18 +191,16 @@ def statement_block(text: str, after: int) -> tuple[int, int] | None:
     """The paragraphs after `after` that speak in the first person, up to a signature or the first
     paragraph that does not (the article's own voice again)."""
     start = end = None
-    pos = after
     for m in re.finditer(r"[^\r\n]+", text[after:]):
         line = m.group().strip()
-        if not line or line in (":",):
+        if not line or line == ":":
             continue
         if _SIGNATURE.match(line) or not _FIRST_PERSON.search(line):
             break
-        s = after + m.start() + (len(m.group()) - len(m.group().lstrip()))
-        start = s if start is None else start
+        if start is None:
+            start = after + m.start() + (len(m.group()) - len(m.group().lstrip()))
         end = after + m.start() + len(m.group().rstrip())
-        pos = end
-    return (start, end) if start is not None and pos > after else None
+    return (start, end) if start is not None else None
 
 
 _PREPOSITION_END = re.compile(r"\s(?:on|in|at|to|during|for|with|from)$", re.IGNORECASE)

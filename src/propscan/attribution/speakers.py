@@ -197,7 +197,7 @@ class People:
         if known:
             return known
         votes = Counter()
-        for pos, name in self.mentions(0, len(self.text)):
+        for pos, name in self.mentions(0, len(self.text), full.split()[-1].lower()):
             if name != full:
                 continue
             title = _HONORIFIC.search(self.text[max(0, pos - 6) : pos])
@@ -216,11 +216,14 @@ class People:
         """Entities that overlap start..end ("columnist Charles" of "Charles Blow asked")."""
         return [x for x in self.entities if x.start < end and start < x.end and _clean(x.text)]
 
-    def mentions(self, start: int, end: int) -> list[tuple[int, str]]:
+    def mentions(self, start: int, end: int, surname: str | None = None) -> list[tuple[int, str]]:
         """Where people are named between start and end, by full name or surname (the NER model
-        tags "Bannon" in one sentence and misses it in the next): (offset, full name)."""
+        tags "Bannon" in one sentence and misses it in the next): (offset, full name). With
+        ``surname``, only the people of that surname, rather than a scan of the text per person."""
         out = []
-        for surname, options in self.fulls.items():
+        for key, options in self.fulls.items():
+            if surname is not None and key != surname:
+                continue
             last = next(iter(options)).split()[-1]  # a full name's surname, or a name known only by it
             for m in re.finditer(rf"\b{re.escape(last)}\b", self.text[start:end]):
                 out.append((start + m.start(), self.name_at(start + m.start(), start + m.end())))
