@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from web_helpers import BASE, make_app
+from web_helpers import client_factory
 
 ARTICLE = ("Greyport's Bridge Disaster\n\nThe reckless, corrupt mayor and her band of clueless bureaucrats want to "
            "destroy our town. Make no mistake: this is the worst decision in the history of our city. "
@@ -15,18 +15,8 @@ ARTICLE = ("Greyport's Bridge Disaster\n\nThe reckless, corrupt mayor and her ba
 
 @pytest.fixture(scope="module")
 def build(analyzer, tmp_path_factory):
-    clients = []
-
-    def make(**options) -> TestClient:
-        c = TestClient(make_app(analyzer, tmp_path_factory.mktemp("db") / "propscan.db", **options), base_url=BASE,
-                       raise_server_exceptions=False)
-        c.__enter__()
-        clients.append(c)
-        return c
-
-    yield make
-    for c in clients:
-        c.__exit__(None, None, None)
+    with client_factory(analyzer, lambda: tmp_path_factory.mktemp("db") / "propscan.db") as make:
+        yield make
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from conftest import FIXTURES, run_cli
 from propscan import techniques
 from propscan.web.intake import Limits
 from propscan.store.sqlite import MIGRATIONS
-from web_helpers import BASE, make_app
+from web_helpers import client_factory
 
 ARTICLE = ("Greyport's Bridge Disaster\n\nThe reckless, corrupt mayor and her band of clueless bureaucrats want to "
            "destroy our town. Make no mistake: this is the worst decision in the history of our city. "
@@ -24,18 +24,8 @@ XSS = '<script>alert("t")</script><img src=x onerror=alert(1)>'
 
 @pytest.fixture(scope="module")
 def app_factory(analyzer, tmp_path_factory):
-    clients = []
-
-    def build(**options) -> TestClient:
-        db = tmp_path_factory.mktemp("db") / "propscan.db"
-        client = TestClient(make_app(analyzer, db, **options), base_url=BASE, raise_server_exceptions=False)
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield build
-    for c in clients:
-        c.__exit__(None, None, None)
+    with client_factory(analyzer, lambda: tmp_path_factory.mktemp("db") / "propscan.db") as build:
+        yield build
 
 
 @pytest.fixture(scope="module")

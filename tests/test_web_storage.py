@@ -13,11 +13,10 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from fastapi.testclient import TestClient
 
 from propscan.store.sqlite import MIGRATIONS
 from storage_faults import private_disk, serving
-from web_helpers import BASE, make_app
+from web_helpers import client_factory
 
 OPENING = ("The reckless, corrupt mayor and her band of clueless bureaucrats want to destroy our town. Make no "
            "mistake: this is the worst decision in the history of our city. Real patriots will stand up and fight.")
@@ -119,18 +118,8 @@ def test_server_starts_on_read_only_storage_and_serves_reads(tmp_path):
 
 @pytest.fixture
 def app_on(analyzer, tmp_path):
-    clients = []
-
-    def build(**options) -> TestClient:
-        client = TestClient(make_app(analyzer, tmp_path / "propscan.db", **options), base_url=BASE,
-                            raise_server_exceptions=False)
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield build
-    for client in clients:
-        client.__exit__(None, None, None)
+    with client_factory(analyzer, lambda: tmp_path / "propscan.db") as build:
+        yield build
 
 
 def test_locked_database_is_503_and_reads_go_on(app_on, tmp_path):

@@ -21,6 +21,27 @@ def make_app(analyzer, db: Path, **options):
     return create_app(ServerConfig(db=db, limits=limits, **options), analyzer=analyzer)
 
 
+@contextmanager
+def client_factory(analyzer, next_db):
+    """Yields build(**options): a TestClient of a fresh app on the database `next_db()` names, started
+    as a `with` block would; every client built is closed when the block ends."""
+    from fastapi.testclient import TestClient
+
+    clients = []
+
+    def build(**options):
+        client = TestClient(make_app(analyzer, next_db(), **options), base_url=BASE, raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    try:
+        yield build
+    finally:
+        for client in clients:
+            client.__exit__(None, None, None)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
