@@ -18,9 +18,11 @@ import argparse
 import json
 import logging
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from report import ROOT, cpu_model, save
+from tiers_heldout import measure
 
 from propscan.accurate.model import DEFAULT_DIR as SHIPPED
 from propscan.accurate.model import AccuratePredictor, blend, load_accurate
@@ -63,6 +65,12 @@ def main() -> None:
     ap.add_argument("--precision", choices=PRECISIONS, default="auto",
                     help="bf16 autocast where the CPU computes in bf16 (auto), or force fp32 / bf16")
     ap.add_argument("--resume", action="store_true", help="continue the heads' fit from its checkpoint in --out")
+    ap.add_argument("--tune-top", type=int, default=0, choices=(0, 2, 4, 6), help="also tune the base's top k layers")
+    ap.add_argument("--lora", type=int, default=0, help="tune them through LoRA factors of this rank")
+    ap.add_argument("--batch", type=int, default=16, help="windows per training step")
+    ap.add_argument("--layer-lr", type=float, default=3e-5, help="learning rate of tuned layers (full tuning)")
+    ap.add_argument("--variant", default=None,
+                    help="name of this variant: results go to benchmarks/results/accurate_cv_<variant>.json")
     ap.add_argument("--base-model", type=Path, default=None,
                     help="unzipped all-mpnet-base-v2 folder, to export the encoder graph when none is shipped")
     args = ap.parse_args()
@@ -75,7 +83,8 @@ def main() -> None:
     if not graph.is_file():
         SHIPPED.mkdir(parents=True, exist_ok=True)
         acc_train.export_base_graph(args.base_model, graph)
-    recipe = acc_train.HeadRecipe(epochs=args.epochs, precision=choose_precision(args.precision))
+    recipe = acc_train.HeadRecipe(epochs=args.epochs, precision=choose_precision(args.precision), tune_top=args.tune_top,
+                                  lora_rank=args.lora, batch=args.batch, layer_lr=args.layer_lr)
     extra_train = []
     if args.memes:
         from propscan.train.memes import load_memes
@@ -85,7 +94,8 @@ def main() -> None:
     if not (args.out / "span_head.onnx").is_file() or not (args.out / "span_head.onnx").stat().st_size:
         training = acc_train.train_tier(train_set + extra_train, args.out, graph, args.features, recipe=recipe,
                                         version=f"cv-fold{args.fold}", work=args.out, resume=args.resume)
-    train_seconds = training.get("head_seconds", 0)
+    trained = json.loads((args.out / "model.json").read_text()).get("training", {})
+    train_seconds = training.get("head_seconds", trained.get("head_seconds", 0))
     tuned = args.out / "tuned.json"
     if args.ship and tuned.is_file():  # the fold was measured before: ship with what it chose
         chosen = json.loads(tuned.read_text())
@@ -94,10 +104,12 @@ def main() -> None:
     fast = load_bundle(args.fold_work / f"fold{args.fold}" / "onnx", detector_name="detector.int8.onnx")
     predictor = AccuratePredictor(load_accurate(args.out), fast)
     fast_scores, base_scores = [], []
+    t0 = time.time()
     for i in range(0, len(held), 8):
         part = Detector.score(predictor.detector, [a.text for a in held[i : i + 8]])
         fast_scores += part
         base_scores += [predictor.detector.base_scores(s) for s in part]
+    scored = time.time() - t0
     results = {}
     best = None
     blends = [tuple(float(x) for x in b.split("/")) for b in args.blends.split(",")] if args.blends else BLENDS
@@ -108,8 +120,10 @@ def main() -> None:
             oof[art.id] = oof_record(art, blend(s, bio, tech, extra, wt), predictor.labeller)
         r = tune(oof, articles)
         key = f"tokens {wt} / spans {ws}"
+        halves = measure(oof, articles)["held_out_halves"]
         results[key] = {"SI_F1": round(r["si"]["f1"], 4), "TC_micro_F1": round(r["tc_micro_f1"], 4),
-                        "labelled_F1": round(r["labelled"]["f1"], 4)}
+                        "labelled_F1": round(r["labelled"]["f1"], 4),
+                        "held_out_half": {"SI_F1": halves["SI_F1"], "labelled_F1": halves["labelled_F1"]}}
         logging.info("%s %s", key, results[key])
         score = r["si"]["f1"] + r["labelled"]["f1"] + r["tc_micro_f1"]
         if (wt, ws) != (0.0, 0.0) and (best is None or score > best[0]):
@@ -119,9 +133,11 @@ def main() -> None:
     tuned.write_text(json.dumps({"blend": {"tokens": wt, "spans": ws}, "report": report, "fast": fast.version}, indent=1))
     if args.ship:
         ship(articles, args.features, graph, report, {"tokens": wt, "spans": ws}, recipe, fast.version, args.resume)
-    name = "accurate_cv_memes.json" if args.memes else "accurate_cv.json"
+    name = f"accurate_cv_{args.variant}.json" if args.variant else "accurate_cv_memes.json" if args.memes else "accurate_cv.json"
     save({"cpu": cpu_model(), "fold": args.fold, "memes": len(extra_train), "held_out_articles": len(held), "train_articles": len(train_set),
-          "head_training_seconds": round(train_seconds), "fast alone": results.get("tokens 0.0 / spans 0.0"),
+          "recipe": asdict(recipe), "head_training_seconds": round(train_seconds),
+          "scoring_seconds": round(scored), "delta_bytes": (args.out / acc_train.DELTA_FILE).stat().st_size
+          if (args.out / acc_train.DELTA_FILE).is_file() else 0, "fast alone": results.get("tokens 0.0 / spans 0.0"),
           "mpnet heads alone": results.get("tokens 1.0 / spans 1.0"), "blends": results,
           "chosen": {"tokens": wt, "spans": ws}},
          ROOT / "benchmarks" / "results" / name)

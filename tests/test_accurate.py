@@ -395,3 +395,125 @@ def test_train_accurate_stopped_by_sigterm_says_so_in_one_line_and_resumes_to_th
     assert len(resumed) == len(counted) - 2  # it went on from the checkpoint: the two steps done are not done again
     for head in ("token_head.onnx", "span_head.onnx"):
         assert (stopped / head).read_bytes() == (whole / head).read_bytes(), head
+
+
+def test_a_delta_is_int8_per_row_and_merges_in_place_keeping_the_layout(tmp_path):
+    """The shipped delta: each matrix row within half a step of what training changed, untouched
+    tensors byte for byte the base's, and the file's header (so every offset) unchanged."""
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    from propscan.accurate.delta import delta_tensors, merge_into, quantise, read_header
+
+    rng = np.random.default_rng(0)
+    d = rng.normal(0, 1e-3, (6, 10)).astype(np.float32)
+    d[2] = 0  # a row training left alone
+    q, scale = quantise(d)
+    assert q.dtype == np.int8 and scale.dtype == np.float32
+    assert np.all(np.abs(q * scale[:, None] - d) <= scale[:, None] / 2 + 1e-9) and not q[2].any()
+
+    base = {"a.weight": rng.normal(size=(6, 10)).astype(np.float32), "a.bias": rng.normal(size=6).astype(np.float32),
+            "b.weight": rng.normal(size=(3, 3)).astype(np.float32)}
+    tuned = {"a.weight": base["a.weight"] + d, "a.bias": base["a.bias"] + 0.5, "b.weight": base["b.weight"].copy()}
+    delta = delta_tensors(base, tuned)
+    assert set(delta) == {"a.weight:q", "a.weight:scale", "a.bias:add"}  # b did not change: not shipped
+    path = tmp_path / "model.safetensors"
+    save_file(base, str(path))
+    before = path.read_bytes()
+    merge_into(path, delta)
+    start, header = read_header(path)
+    assert (start, header) == read_header(tmp_path / "model.safetensors") and len(path.read_bytes()) == len(before)
+    from safetensors.numpy import load_file
+
+    merged = load_file(str(path))
+    assert np.allclose(merged["a.weight"], tuned["a.weight"], atol=float(scale.max()))
+    assert np.array_equal(merged["a.bias"], tuned["a.bias"]) and np.array_equal(merged["b.weight"], base["b.weight"])
+
+
+def test_lora_starts_at_the_base_and_merges_into_the_weights_it_adapts(tiny, cache):
+    import torch
+
+    from propscan.accurate.model import base_folder, load_accurate
+    from propscan.train.accurate import LAYERS
+    from propscan.train.top_layers import TunedTop, add_lora, load_mpnet
+
+    _, bundle = tiny
+    base = base_folder(load_accurate(bundle))
+    torch.manual_seed(0)
+    cached = torch.randn(2, 7, len(LAYERS), 32)
+    mask = torch.ones(2, 7, dtype=torch.long)
+    plain = TunedTop(load_mpnet(base), 8, cached=LAYERS).eval()
+    lora = add_lora(TunedTop(load_mpnet(base), 8, cached=LAYERS), 4).eval()
+    with torch.no_grad():
+        assert torch.allclose(plain(cached, mask), lora(cached, mask), atol=1e-6)  # B = 0: the base's own outputs
+        for name, p in lora.named_parameters():
+            if name.endswith("lora_b"):
+                p.normal_(0, 0.05)
+        adapted = lora(cached, mask)
+    trainable = {n.rsplit(".", 1)[-1] for n, p in lora.named_parameters() if p.requires_grad}
+    assert trainable == {"lora_a", "lora_b"}  # the layers themselves stay frozen
+    weights = lora.tuned_weights()
+    assert not any("lora" in k or ".base." in k for k in weights)
+    assert all(int(k.split(".")[2]) >= 8 for k in weights)
+    merged_model = load_mpnet(base)
+    merged_model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()}, strict=False)
+    with torch.no_grad():
+        assert not torch.allclose(adapted, plain(cached, mask), atol=1e-4)
+        assert torch.allclose(TunedTop(merged_model, 8, cached=LAYERS).eval()(cached, mask), adapted, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_tuned_top_layers_ship_as_a_delta_built_into_the_cache_once_and_checked(tiny, cache, tmp_path):
+    """`train-accurate --tune-top 4` on the tiny base: the bundle names a delta; first use builds
+    the base plus delta beside the base, whose encoder graph then gives what the tuned layers
+    gave in training; a delta or a model.json that does not match is refused, and a build that
+    fails leaves nothing behind."""
+    import shutil
+
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    from propscan.accurate.model import AccuratePredictor, base_folder, load_accurate
+    from propscan.train.accurate import DELTA_FILE
+
+    _, bundle = tiny
+    data = tmp_path / "data"
+    shutil.copytree(MINI, data / "ptc")
+    out, work = tmp_path / "out", tmp_path / "work"
+    shutil.copytree(bundle, out)
+    r = run_cli("train-accurate", "--data", str(data), "--out", str(out), "--work", str(work), "--epochs", "1",
+                "--threads", "1", "--precision", "fp32", "--tune-top", "4", "--batch", "4", "--version", "tuned-test")
+    assert r.code == 0, r.err
+    acc = load_accurate(out)
+    assert acc.meta["delta"]["layers"] == [9, 10, 11, 12] and acc.meta["files"][DELTA_FILE] == acc.meta["delta"]["sha256"]
+    plain = base_folder(load_accurate(bundle))
+    tuned = base_folder(acc)
+    assert tuned != plain and tuned.parent == plain.parent and (tuned / "encoder.onnx").is_file()
+    before, after = load_file(str(plain / "model.safetensors")), load_file(str(tuned / "model.safetensors"))
+    moved = {k for k in before if not np.array_equal(before[k], after[k])}
+    assert moved and all(int(k.split(".")[2]) >= 8 for k in moved)  # only encoder.layer.8-11 (layers 9-12)
+    scores = AccuratePredictor(acc).score([Path(ARTICLE).read_text()])[0]
+    assert scores.extra and len(scores.extra) == len(scores.windows)
+    stamp = (tuned / "model.safetensors").stat().st_mtime_ns
+    base_folder(acc)
+    assert (tuned / "model.safetensors").stat().st_mtime_ns == stamp  # built once
+
+    shutil.rmtree(tuned)
+    meta = json.loads((out / "model.json").read_text())
+    meta["delta"]["merged_sha256"] = "0" * 64
+    (out / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="not the one trained"):
+        base_folder(load_accurate(out))
+    assert not tuned.exists() and not list(plain.parent.glob(".partial-*"))
+    blob = bytearray((out / DELTA_FILE).read_bytes())
+    blob[-1] ^= 1
+    (out / DELTA_FILE).write_bytes(bytes(blob))
+    with pytest.raises(ModelError, match="does not match the sha256"):
+        base_folder(load_accurate(out))
+
+
+def test_train_accurate_refuses_a_cut_it_has_not_cached_and_lora_without_layers(tmp_path):
+    for extra, words in ((["--tune-top", "3"], "--tune-top takes 0, 2, 4 or 6"), (["--lora", "8"], "--lora needs --tune-top")):
+        r = run_cli("train-accurate", "--data", str(tmp_path), "--out", str(tmp_path / "o"), *extra)
+        assert r.code == 2 and words in r.err and "Traceback" not in r.err and len(r.err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()

@@ -424,15 +424,23 @@ def train_accurate(
     threads: Annotated[int, typer.Option(help="CPU threads for torch and the base encoder.")] = 2,
     base_model: Annotated[Optional[Path], typer.Option("--base-model", help="Unzipped all-mpnet-base-v2 folder, to export the encoder graph where none is shipped.")] = None,
     version: Annotated[Optional[str], typer.Option("--version", help="Version string (default: date-based).")] = None,
+    tune_top: Annotated[int, typer.Option("--tune-top", help="Also tune the base's top 2, 4 or 6 layers (0: keep it frozen); shipped as a delta.")] = 0,
+    lora: Annotated[int, typer.Option("--lora", min=0, max=256, help="Tune those layers through LoRA factors of this rank instead of in full.")] = 0,
+    batch: Annotated[int, typer.Option("--batch", min=1, max=256, help="Windows per training step.")] = 16,
     precision: Precision = "auto",
     resume: Resume = False,
 ) -> None:
-    """Train the accurate tier's heads on cached all-mpnet-base-v2 layers (needs \\[train] installed, and the base: propscan models install accurate)."""
+    """Train the accurate tier's heads on cached all-mpnet-base-v2 layers, and optionally its top layers (needs \\[train] installed, and the base: propscan models install accurate)."""
     from .train.cli import run_train_accurate
 
+    if tune_top not in (0, 2, 4, 6):
+        raise InputError(f"--tune-top takes 0, 2, 4 or 6 (the cut must be a cached layer), not {tune_top}")
+    if lora and not tune_top:
+        raise InputError("--lora needs --tune-top (the layers it adapts)")
     figures = run_train_accurate(data=data, out=out, work=work, hold_out_fold=hold_out_fold, memes=memes,
                                  settings=settings, epochs=epochs, seed=seed, threads=threads, base_model=base_model,
-                                 version=version, precision=precision, resume=resume)
+                                 version=version, precision=precision, resume=resume, tune_top=tune_top, lora=lora,
+                                 batch=batch)
     typer.echo(json.dumps(figures, indent=2))
 
 

@@ -40,6 +40,7 @@ class AccurateBundle:
     blend_tokens: float  # weight of the base encoder's token scores (the fast model's: 1 - this)
     blend_spans: float  # the same for span technique probabilities
     meta: dict = field(default_factory=dict)
+    delta: Path | None = None  # what training changed in the base's top layers (accurate/delta.py)
 
 
 def is_accurate(folder: Path) -> bool:
@@ -65,12 +66,17 @@ def load_accurate(folder: Path | None = None) -> AccurateBundle:
             raise ModelError(f"model file missing: {path}")
         if files.get(name) and file_sha256(path) != files[name]:
             raise ModelError(f"model file {name} does not match the sha256 in model.json")
+    delta = None
+    if meta.get("delta"):
+        delta = folder / str(meta["delta"].get("file", ""))
+        if not delta.is_file() or not meta["delta"].get("sha256") or not meta["delta"].get("merged_sha256"):
+            raise ModelError(f"model file missing: {delta} (or its sha256 in model.json)")
     blend = meta.get("blend", {})
     return AccurateBundle(folder=folder, version=str(meta.get("version", "unknown")), base=base,
                           graph=paths["encoder.onnx"], token_head=paths["token_head.onnx"],
                           span_head=paths["span_head.onnx"], settings=Settings.from_dict(meta.get("settings", {})),
                           blend_tokens=float(blend.get("tokens", 0.5)), blend_spans=float(blend.get("spans", 0.5)),
-                          meta=meta)
+                          meta=meta, delta=delta)
 
 
 class BuildProgress:
@@ -99,7 +105,8 @@ class BuildProgress:
 
 
 def base_folder(acc: AccurateBundle, root: Path | None = None) -> Path:
-    """The verified base in the cache, built on first use."""
+    """The verified base in the cache, built on first use; with the bundle's delta added when
+    its top layers were tuned."""
     root = root or bases.cache_root()
     final = acc.base.cache_folder(root)
     if not (final / bases.COMPLETE).is_file():
@@ -110,6 +117,11 @@ def base_folder(acc: AccurateBundle, root: Path | None = None) -> Path:
         finally:
             progress.close()
     bases.check_cached(final)
+    if acc.delta is not None:
+        from .delta import build_tuned
+
+        final = build_tuned(final, acc.delta, acc.meta["delta"]["sha256"], acc.meta["delta"]["merged_sha256"])
+        bases.check_cached(final)
     return final
 
 

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 LAYERS = (6, 8, 10, 12)  # hidden states the graph returns (of 12): the heads learn their mix
 WIDTH = 768
+DELTA_FILE = "top_delta.safetensors"  # what tuning changed in the base's top layers (accurate/delta.py)
 
 
 # --- the base encoder's graph, without weights -------------------------------------------------
@@ -197,6 +198,9 @@ class HeadRecipe:
     precision: str = "fp32"
     span_epochs: int = 30
     layer_lr: float = 3e-5  # of the base's top layers, when they are tuned (train/top_layers.py)
+    tune_top: int = 0  # how many of the base's top layers to tune (0: the base stays frozen)
+    lora_rank: int = 0  # tune them through LoRA factors of this rank instead of in full
+    lora_lr: float = 5e-4
 
 
 def train_token_heads(windows, recipe: HeadRecipe | None = None, checkpoint: Path | None = None,
@@ -210,7 +214,8 @@ def train_token_heads(windows, recipe: HeadRecipe | None = None, checkpoint: Pat
     net = TokenHeads(n_layers, dim)
     groups = [{"params": list(net.parameters()), "lr": 1e-3}]
     if top is not None:
-        groups.append({"params": [p for p in top.parameters() if p.requires_grad], "lr": recipe.layer_lr})
+        groups.append({"params": [p for p in top.parameters() if p.requires_grad],
+                       "lr": recipe.lora_lr if recipe.lora_rank else recipe.layer_lr})
     opt = torch.optim.AdamW(groups, weight_decay=0.01)
     counts = np.bincount(np.concatenate([w[1] for w in windows]), minlength=3).astype(np.float64)
     weights = torch.tensor((counts.sum() / (3 * np.maximum(counts, 1))) ** 0.5, dtype=torch.float32)
@@ -352,10 +357,55 @@ def write_bundle(out: Path, base: Base, graph: Path, version: str, settings: dic
 
     if Path(graph).resolve() != (out / "encoder.onnx").resolve():
         shutil.copyfile(graph, out / "encoder.onnx")
-    files = {n: file_sha256(out / n) for n in ("encoder.onnx", "token_head.onnx", "span_head.onnx")}
+    names = ["encoder.onnx", "token_head.onnx", "span_head.onnx"] + ([DELTA_FILE] if extra.get("delta") else [])
+    files = {n: file_sha256(out / n) for n in names}
     meta = {"tier": "accurate", "version": version, "base": base.name, "base_sha256": base.sha256, "layers": list(LAYERS),
             "files": files, "settings": settings, "blend": blend, **extra}
     (out / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def tuned_top(base_dir: Path, recipe: HeadRecipe):
+    """The base's top ``recipe.tune_top`` layers to tune on the feature cache (which holds all of
+    LAYERS, so the cut is one of them), with LoRA factors when ``recipe.lora_rank``; None to keep
+    the base frozen."""
+    if not recipe.tune_top:
+        return None
+    from .top_layers import TunedTop, add_lora, load_mpnet
+
+    model = load_mpnet(base_dir)
+    cut = model.config.num_hidden_layers - recipe.tune_top
+    if cut not in LAYERS[:-1]:
+        raise ModelError(f"can tune the top {', '.join(str(12 - k) for k in LAYERS[:-1])} layers, not {recipe.tune_top}")
+    top = TunedTop(model, cut, cached=LAYERS)
+    return add_lora(top, recipe.lora_rank) if recipe.lora_rank else top
+
+
+def write_delta(top, base_dir: Path, out: Path) -> dict:
+    """What tuning changed, as the shipped delta file, and its entry in model.json: the file's
+    sha256 and the sha256 the base's weights have once it is added (checked at build time)."""
+    import shutil
+    import tempfile
+
+    from safetensors.numpy import load_file, save_file
+
+    from ..accurate.delta import FORMAT, delta_tensors, merge_into
+    from ..bundle import file_sha256
+
+    tuned = top.tuned_weights()
+    base = load_file(str(base_dir / "model.safetensors"))
+    tensors = delta_tensors({k: base[k] for k in tuned}, tuned)
+    del base
+    tmp = out / (DELTA_FILE + ".tmp")
+    save_file(tensors, str(tmp), metadata={"format": FORMAT, "base_sha256": sha256_file(base_dir / "model.safetensors")})
+    tmp.replace(out / DELTA_FILE)
+    with tempfile.TemporaryDirectory(dir=out) as work:
+        merged = Path(work) / "model.safetensors"
+        shutil.copyfile(base_dir / "model.safetensors", merged)
+        merge_into(merged, tensors)
+        merged_sha = file_sha256(merged)
+    layers = sorted({int(k.split(".")[2]) + 1 for k in tensors})
+    return {"file": DELTA_FILE, "sha256": file_sha256(out / DELTA_FILE), "merged_sha256": merged_sha,
+            "layers": layers, "lora_rank": getattr(top, "lora_rank", 0), "bytes": (out / DELTA_FILE).stat().st_size}
 
 
 def train_tier(articles: list[LabelledArticle], out: Path, graph: Path, features: Path, *, recipe: HeadRecipe,
@@ -364,6 +414,7 @@ def train_tier(articles: list[LabelledArticle], out: Path, graph: Path, features
     """The whole tier in ``out``: the base's features cached (keyed, resumable), both heads trained
     on them (checkpointed in ``work``), exported, and model.json written. Returns what training took."""
     import time
+    from dataclasses import replace
 
     from ..accurate.base import KNOWN_BASES, MPNET
     from ..accurate.model import base_folder, load_accurate
@@ -383,15 +434,19 @@ def train_tier(articles: list[LabelledArticle], out: Path, graph: Path, features
             (out / head).touch()
         write_bundle(out, KNOWN_BASES.get(named, MPNET), graph, version=version, settings={}, blend=blend, extra={})
         acc = load_accurate(out)
-    base = base_folder(acc)
+    base = base_folder(replace(acc, delta=None))  # features and tuning start from the frozen base
     t0 = time.time()
     cache = cache_features(articles, base, features, threads)
     cached = time.time() - t0
-    token, span = train_heads(articles, cache, load_tokenizer(base / "tokenizer.json"), recipe, work, resume)
+    top = tuned_top(base, recipe)
+    token, span = train_heads(articles, cache, load_tokenizer(base / "tokenizer.json"), recipe, work, resume, top)
     export_heads(token, span, out)
+    delta = write_delta(top, base, out) if top is not None else {}
+    if top is None:
+        (out / DELTA_FILE).unlink(missing_ok=True)  # of an earlier, tuned fit in the same folder
     training = {"articles": len(articles), **asdict(recipe), "feature_seconds": round(cached),
                 "head_seconds": round(time.time() - t0 - cached), "feature_cache": cache.folder.name,
                 "torch": torch.__version__}
     write_bundle(out, acc.base, graph, version=version, settings=settings or {}, blend=blend,
-                 extra={**(extra or {}), "training": training})
+                 extra={**(extra or {}), "training": training, **({"delta": delta} if delta else {})})
     return training

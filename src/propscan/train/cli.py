@@ -188,7 +188,8 @@ def run_train_attribution(*, data: Path, out: Path, work: Path, version: str | N
 
 def run_train_accurate(*, data: Path, out: Path, work: Path, hold_out_fold: int | None, memes: bool,
                        settings: Path | None, epochs: int, seed: int, threads: int, base_model: Path | None,
-                       version: str | None, precision: str = "auto", resume: bool = False) -> dict:
+                       version: str | None, precision: str = "auto", resume: bool = False, tune_top: int = 0,
+                       lora: int = 0, batch: int = 16) -> dict:
     """The accurate tier's heads on cached base-encoder layers, written as a tier folder in ``out``;
     ``settings``: tuned.json of benchmarks/accurate.py (blend and decoding settings)."""
     _require_torch()
@@ -198,7 +199,8 @@ def run_train_accurate(*, data: Path, out: Path, work: Path, hold_out_fold: int 
     from .engine import choose_precision
 
     _verbose_logging()
-    recipe = HeadRecipe(epochs=epochs, seed=seed, precision=choose_precision(precision))
+    recipe = HeadRecipe(epochs=epochs, seed=seed, precision=choose_precision(precision), tune_top=tune_top,
+                        lora_rank=lora, batch=batch)
     chosen = {}
     if settings is not None:
         try:

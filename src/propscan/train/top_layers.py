@@ -93,10 +93,16 @@ def cache_lower_layers(articles, base_dir: Path, cut: int, out: Path, tokenizer,
 class TunedTop(nn.Module):
     """The base's layers above ``cut`` on cached states; returns the stacked ``layers`` the heads read."""
 
-    def __init__(self, model, cut: int, layers: tuple[int, ...] = LAYERS):
+    def __init__(self, model, cut: int, layers: tuple[int, ...] = LAYERS, cached: tuple[int, ...] | None = None):
+        """``cached``: the layers the cache holds (at least ``cached_layers(cut)``); the accurate
+        tier's feature cache holds all of LAYERS, so one cache serves every cut among them."""
         super().__init__()
         self.config = model.config
-        self.cut, self.layers, self.cached = cut, layers, cached_layers(cut, layers)
+        self.cut, self.layers, self.lora_rank = cut, layers, 0
+        self.cached = tuple(cached) if cached is not None else cached_layers(cut, layers)
+        missing = set(cached_layers(cut, layers)) - set(self.cached)
+        if missing:
+            raise ValueError(f"a cut at layer {cut} needs cached layers {sorted(missing)}")
         self.blocks = nn.ModuleList(model.encoder.layer[cut:])
         # shared by every layer, the frozen ones too: it stays as the cache was computed with it
         self.relative_attention_bias = model.encoder.relative_attention_bias
@@ -117,3 +123,56 @@ class TunedTop(nn.Module):
             h = out[0] if isinstance(out, tuple) else out
             tuned[k] = h
         return torch.stack([cached[:, :, self.cached.index(k)] if k <= self.cut else tuned[k] for k in self.layers], dim=2)
+
+    def tuned_weights(self) -> dict[str, np.ndarray]:
+        """The tuned layers' tensors under the base's own names (``encoder.layer.N....``), with
+        any LoRA factors merged into the weights they adapt."""
+        out = {}
+        for j, block in enumerate(self.blocks):
+            for name, value in block.state_dict().items():
+                if ".lora_" in name:
+                    continue
+                out[f"encoder.layer.{self.cut + j}.{name.replace('.base.', '.')}"] = value.float().numpy()
+            for name, module in block.named_modules():
+                if isinstance(module, LoRALinear):
+                    out[f"encoder.layer.{self.cut + j}.{name}.weight"] = module.merged_weight().numpy()
+        return out
+
+
+class LoRALinear(nn.Module):
+    """A frozen Linear plus a trained low-rank update ``B @ A`` (LoRA, Hu et al. 2021); B starts at
+    zero, so training starts from the base's own outputs."""
+
+    def __init__(self, base: nn.Linear, rank: int, alpha: float | None = None):
+        super().__init__()
+        self.base = base
+        self.base.weight.requires_grad_(False)
+        if self.base.bias is not None:
+            self.base.bias.requires_grad_(False)
+        self.scaling = (alpha or 2 * rank) / rank
+        self.lora_a = nn.Parameter(torch.empty(rank, base.in_features))
+        self.lora_b = nn.Parameter(torch.zeros(base.out_features, rank))
+        nn.init.kaiming_uniform_(self.lora_a, a=5 ** 0.5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.base(x) + (x @ self.lora_a.t() @ self.lora_b.t()) * self.scaling
+
+    @torch.no_grad()
+    def merged_weight(self) -> torch.Tensor:
+        return (self.base.weight.float() + (self.lora_b.float() @ self.lora_a.float()) * self.scaling).contiguous()
+
+
+LORA_TARGETS = ("attn.q", "attn.k", "attn.v", "attn.o", "intermediate.dense", "output.dense")
+
+
+def add_lora(top: TunedTop, rank: int) -> TunedTop:
+    """Freeze the tuned layers and give their attention and feed-forward matrices LoRA factors."""
+    for block in top.blocks:
+        for p in block.parameters():
+            p.requires_grad_(False)
+        for name, module in list(block.named_modules()):
+            if isinstance(module, nn.Linear) and name.endswith(LORA_TARGETS):
+                parent, _, attr = name.rpartition(".")
+                setattr(block.get_submodule(parent), attr, LoRALinear(module, rank))
+    top.lora_rank = rank
+    return top
