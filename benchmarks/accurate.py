@@ -38,14 +38,16 @@ BLENDS = [(0.0, 0.0), (1.0, 1.0), (0.3, 0.3), (0.5, 0.5), (0.7, 0.7), (0.5, 0.3)
 
 
 def ship(articles, features: Path, graph: Path, report: dict, weights: dict, recipe, fold_fast: str,
-         resume: bool) -> None:
-    """Heads trained on all articles, with the decoding settings and blend chosen on the fold."""
+         resume: bool, extra_train: list) -> None:
+    """Heads (and tuned layers) trained on all articles (and ``extra_train``), with the decoding
+    settings and blend chosen on the fold."""
     fast_version = load_bundle().version
     version = f"accurate-mpnet-{time.strftime('%Y-%m-%d')}+{fast_version}"
     cv = {k: report[k] for k in ("articles", "si", "tc_micro_f1", "labelled", "calibration")}
-    acc_train.train_tier(articles, SHIPPED, graph, features, recipe=recipe, version=version, settings=report["settings"],
+    acc_train.train_tier(articles + extra_train, SHIPPED, graph, features, recipe=recipe, version=version, settings=report["settings"],
                          blend=weights, extra={"fast_model": fast_version, "tuned_on": f"out-of-fold predictions of {fold_fast}",
-                                               "cv_fold": cv, "train_articles": len(articles)},
+                                               "cv_fold": cv, "train_articles": len(articles),
+                                               "train_meme_texts": len(extra_train)},
                          work=features.parent / "ship-checkpoints", resume=resume)
 
 
@@ -99,7 +101,7 @@ def main() -> None:
     tuned = args.out / "tuned.json"
     if args.ship and tuned.is_file():  # the fold was measured before: ship with what it chose
         chosen = json.loads(tuned.read_text())
-        ship(articles, args.features, graph, chosen["report"], chosen["blend"], recipe, chosen["fast"], args.resume)
+        ship(articles, args.features, graph, chosen["report"], chosen["blend"], recipe, chosen["fast"], args.resume, extra_train)
         return
     fast = load_bundle(args.fold_work / f"fold{args.fold}" / "onnx", detector_name="detector.int8.onnx")
     predictor = AccuratePredictor(load_accurate(args.out), fast)
@@ -132,7 +134,7 @@ def main() -> None:
     (args.out / "oof.json").write_text(json.dumps(oof))
     tuned.write_text(json.dumps({"blend": {"tokens": wt, "spans": ws}, "report": report, "fast": fast.version}, indent=1))
     if args.ship:
-        ship(articles, args.features, graph, report, {"tokens": wt, "spans": ws}, recipe, fast.version, args.resume)
+        ship(articles, args.features, graph, report, {"tokens": wt, "spans": ws}, recipe, fast.version, args.resume, extra_train)
     name = f"accurate_cv_{args.variant}.json" if args.variant else "accurate_cv_memes.json" if args.memes else "accurate_cv.json"
     save({"cpu": cpu_model(), "fold": args.fold, "memes": len(extra_train), "held_out_articles": len(held), "train_articles": len(train_set),
           "recipe": asdict(recipe), "head_training_seconds": round(train_seconds),

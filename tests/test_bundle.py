@@ -22,6 +22,14 @@ def test_shipped_model_is_small_safe_and_verified():
     assert bundle.version == meta["version"]
 
 
+def test_all_shipped_models_together_are_within_80_mb_and_in_safe_formats():
+    """Every model in the repo (fast, accurate heads and delta, aids, attribution): safe formats
+    only (no pickles), and at most 80 MB together."""
+    files = [p for p in DEFAULT_DIR.parent.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    assert sum(p.stat().st_size for p in files) <= 80 * 1024 * 1024
+    assert {p.suffix for p in files} <= {".onnx", ".json", ".md", ".safetensors", ".txt"}
+
+
 def test_tampered_model_file_is_refused(tmp_path):
     copy = model_copy(tmp_path)
     with open(copy / "span_head.onnx", "r+b") as f:
