@@ -71,6 +71,9 @@ def main() -> None:
     ap.add_argument("--lora", type=int, default=0, help="tune them through LoRA factors of this rank")
     ap.add_argument("--batch", type=int, default=16, help="windows per training step")
     ap.add_argument("--layer-lr", type=float, default=3e-5, help="learning rate of tuned layers (full tuning)")
+    ap.add_argument("--threads", type=int, default=2, help="CPU threads for scoring (torch takes OMP_NUM_THREADS)")
+    ap.add_argument("--heads-alone", action="store_true",
+                    help="score the base-encoder heads alone (weights 1/1), without the fold's fast model")
     ap.add_argument("--variant", default=None,
                     help="name of this variant: results go to benchmarks/results/accurate_cv_<variant>.json")
     ap.add_argument("--base-model", type=Path, default=None,
@@ -103,8 +106,14 @@ def main() -> None:
         chosen = json.loads(tuned.read_text())
         ship(articles, args.features, graph, chosen["report"], chosen["blend"], recipe, chosen["fast"], args.resume, extra_train)
         return
-    fast = load_bundle(args.fold_work / f"fold{args.fold}" / "onnx", detector_name="detector.int8.onnx")
-    predictor = AccuratePredictor(load_accurate(args.out), fast)
+    if args.heads_alone:
+        # at token and span weights 1/1 the fast model's scores are multiplied by zero: only its
+        # windows (cut by its tokenizer, the same for every fast model) are used, so the shipped
+        # one stands in for a fold model that was not trained
+        fast, blends = load_bundle(), [(1.0, 1.0)]
+    else:
+        fast = load_bundle(args.fold_work / f"fold{args.fold}" / "onnx", detector_name="detector.int8.onnx")
+    predictor = AccuratePredictor(load_accurate(args.out), fast, threads=args.threads)
     fast_scores, base_scores = [], []
     t0 = time.time()
     for i in range(0, len(held), 8):
@@ -114,7 +123,8 @@ def main() -> None:
     scored = time.time() - t0
     results = {}
     best = None
-    blends = [tuple(float(x) for x in b.split("/")) for b in args.blends.split(",")] if args.blends else BLENDS
+    if not args.heads_alone:
+        blends = [tuple(float(x) for x in b.split("/")) for b in args.blends.split(",")] if args.blends else BLENDS
     for wt, ws in blends:
         predictor.labeller.weight = ws
         oof = {}

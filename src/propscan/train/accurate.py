@@ -259,8 +259,11 @@ def train_token_heads(windows, recipe: HeadRecipe | None = None, checkpoint: Pat
 
 
 def span_examples(articles: list[LabelledArticle], cache: LayerCache, tokenizer, heads: TokenHeads,
-                  top: nn.Module | None = None):
-    """Span rows pooled from the mixed layers exactly as the runtime pools them, with targets."""
+                  top: nn.Module | None = None, precision: str = "fp32"):
+    """Span rows pooled from the mixed layers exactly as the runtime pools them, with targets;
+    tuned top layers run in the training's ``precision`` (fp32 there is several times slower)."""
+    from .engine import autocast
+
     from ..detect import TokenScores
     from ..label import span_rows
     from ..segment import Window
@@ -276,7 +279,8 @@ def span_examples(articles: list[LabelledArticle], cache: LayerCache, tokenizer,
             with torch.no_grad():
                 x = torch.from_numpy(layers[pos : pos + n].astype(np.float32))[None]
                 if top is not None:
-                    x = top(x, torch.ones(1, n, dtype=torch.long))
+                    with autocast(precision):
+                        x = top(x, torch.ones(1, n, dtype=torch.long)).float()
                 hidden.append(heads.mixed(x)[0].numpy())
             windows.append(Window(int(a), int(b)))
             pos += n
@@ -333,7 +337,7 @@ def train_heads(articles: list[LabelledArticle], cache: LayerCache, tokenizer, r
     checkpoint = Path(work) / "token-heads.ckpt" if work is not None else None
     token = train_token_heads(windows, recipe, checkpoint, resume, heads_fingerprint(articles, cache, recipe), top)
     del windows
-    rows, targets = span_examples(articles, cache, tokenizer, token, top)
+    rows, targets = span_examples(articles, cache, tokenizer, token, top, recipe.precision)
     return token, train_span_head(rows, targets, recipe)
 
 
