@@ -387,6 +387,7 @@ def tuned_top(base_dir: Path, recipe: HeadRecipe):
 def write_delta(top, base_dir: Path, out: Path) -> dict:
     """What tuning changed, as the shipped delta file, and its entry in model.json: the file's
     sha256 and the sha256 the base's weights have once it is added (checked at build time)."""
+    import os
     import shutil
     import tempfile
 
@@ -401,6 +402,9 @@ def write_delta(top, base_dir: Path, out: Path) -> dict:
     del base
     tmp = out / (DELTA_FILE + ".tmp")
     save_file(tensors, str(tmp), metadata={"format": FORMAT, "base_sha256": sha256_file(base_dir / "model.safetensors")})
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # safetensors writes 0600; a shipped file is read by every user
     tmp.replace(out / DELTA_FILE)
     with tempfile.TemporaryDirectory(dir=out) as work:
         merged = Path(work) / "model.safetensors"
