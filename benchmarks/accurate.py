@@ -70,6 +70,7 @@ def main() -> None:
     ap.add_argument("--tune-top", type=int, default=0, choices=(0, 2, 4, 6), help="also tune the base's top k layers")
     ap.add_argument("--lora", type=int, default=0, help="tune them through LoRA factors of this rank")
     ap.add_argument("--batch", type=int, default=16, help="windows per training step")
+    ap.add_argument("--seed", type=int, default=13, help="random seed of the heads' (and tuned layers') fit")
     ap.add_argument("--layer-lr", type=float, default=3e-5, help="learning rate of tuned layers (full tuning)")
     ap.add_argument("--threads", type=int, default=2, help="CPU threads for scoring (torch takes OMP_NUM_THREADS)")
     ap.add_argument("--heads-alone", action="store_true",
@@ -89,7 +90,8 @@ def main() -> None:
         SHIPPED.mkdir(parents=True, exist_ok=True)
         acc_train.export_base_graph(args.base_model, graph)
     recipe = acc_train.HeadRecipe(epochs=args.epochs, precision=choose_precision(args.precision), tune_top=args.tune_top,
-                                  lora_rank=args.lora, batch=args.batch, layer_lr=args.layer_lr)
+                                  lora_rank=args.lora, batch=args.batch, layer_lr=args.layer_lr,
+                                  seed=args.seed)
     extra_train = []
     if args.memes:
         from propscan.train.memes import load_memes

@@ -27,6 +27,7 @@ def what(recipe: dict, memes: int) -> str:
     else:
         tuned = f"top {recipe['tune_top']} in full (lr {recipe['layer_lr']:g})"
     extra = f", +{memes} meme texts" if memes else ""
+    extra += f", seed {recipe['seed']}" if recipe.get("seed", 13) != 13 else ""
     return f"{tuned}, {recipe['epochs']} epochs, batch {recipe['batch']}, {recipe['precision']}{extra}"
 
 
