@@ -10,7 +10,7 @@ from pathlib import Path
 from .errors import InputError
 
 
-def _current_umask() -> int:
+def current_umask() -> int:
     """The process umask; Linux shows it in /proc, elsewhere it is read by setting and restoring it."""
     try:
         with open("/proc/self/status", encoding="ascii") as f:
@@ -33,7 +33,7 @@ def _mode_for(path: Path) -> int:
     try:
         return stat.S_IMODE(path.stat().st_mode)
     except OSError:
-        return 0o666 & ~_current_umask()
+        return 0o666 & ~current_umask()
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -262,11 +262,10 @@ def span_examples(articles: list[LabelledArticle], cache: LayerCache, tokenizer,
                   top: nn.Module | None = None, precision: str = "fp32"):
     """Span rows pooled from the mixed layers exactly as the runtime pools them, with targets;
     tuned top layers run in the training's ``precision`` (fp32 there is several times slower)."""
-    from .engine import autocast
-
     from ..detect import TokenScores
     from ..label import span_rows
     from ..segment import Window
+    from .engine import autocast
 
     rows, targets = [], []
     for art in articles:
@@ -395,6 +394,7 @@ def write_delta(top, base_dir: Path, out: Path) -> dict:
 
     from ..accurate.delta import FORMAT, delta_tensors, merge_into
     from ..bundle import file_sha256
+    from ..outputs import current_umask
 
     tuned = top.tuned_weights()
     base = load_file(str(base_dir / "model.safetensors"))
@@ -402,9 +402,7 @@ def write_delta(top, base_dir: Path, out: Path) -> dict:
     del base
     tmp = out / (DELTA_FILE + ".tmp")
     save_file(tensors, str(tmp), metadata={"format": FORMAT, "base_sha256": sha256_file(base_dir / "model.safetensors")})
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # safetensors writes 0600; a shipped file is read by every user
+    os.chmod(tmp, 0o666 & ~current_umask())  # safetensors writes 0600; a shipped file is read by every user
     tmp.replace(out / DELTA_FILE)
     with tempfile.TemporaryDirectory(dir=out) as work:
         merged = Path(work) / "model.safetensors"
