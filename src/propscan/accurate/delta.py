@@ -24,7 +24,6 @@ from ..errors import ModelError
 from . import base as bases
 
 FORMAT = "propscan-delta-1"
-_DTYPES = {"F32": np.float32}
 
 
 def read_header(weights: Path) -> tuple[int, dict]:
@@ -78,7 +77,7 @@ def merge_into(weights: Path, delta: dict[str, np.ndarray]) -> None:
     with open(weights, "r+b") as f:
         for name in changed(delta):
             entry = header.get(name)
-            if entry is None or entry["dtype"] not in _DTYPES:
+            if entry is None or entry["dtype"] != "F32":
                 raise ModelError(f"the accurate tier's delta changes {name!r}, which the base does not hold as float32")
             begin, end = entry["data_offsets"]
             f.seek(start + begin)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -65,10 +64,9 @@ def export_base_graph(model_dir: Path, out: Path, layers: tuple[int, ...] = LAYE
                       output_names=["layers"], opset_version=17, do_constant_folding=False, dynamo=False,
                       dynamic_axes={"input_ids": {0: "b", 1: "t"}, "attention_mask": {0: "b", 1: "t"},
                                     "layers": {0: "b", 1: "t"}})
-    weights = Path(model_dir) / "model.safetensors"
-    with open(weights, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
+    from ..accurate.delta import read_header
+
+    start, header = read_header(Path(model_dir) / "model.safetensors")
     graph = onnx.load(str(tmp))
     for init in graph.graph.initializer:
         key = init.name.split(".", 1)[1]  # "m.encoder..." -> "encoder..."
@@ -79,7 +77,7 @@ def export_base_graph(model_dir: Path, out: Path, layers: tuple[int, ...] = LAYE
         init.ClearField("raw_data")
         init.data_location = TensorProto.EXTERNAL
         del init.external_data[:]
-        for k, v in (("location", "model.safetensors"), ("offset", str(8 + n + begin)), ("length", str(end - begin))):
+        for k, v in (("location", "model.safetensors"), ("offset", str(start + begin)), ("length", str(end - begin))):
             init.external_data.add(key=k, value=v)
     onnx.save(graph, str(out))
     tmp.unlink()
