@@ -395,6 +395,31 @@ def test_train_accurate_stopped_by_sigterm_says_so_in_one_line_and_resumes_to_th
     assert len(resumed) == len(counted) - 2  # it went on from the checkpoint: the two steps done are not done again
     for head in ("token_head.onnx", "span_head.onnx"):
         assert (stopped / head).read_bytes() == (whole / head).read_bytes(), head
+    assert not (tmp_path / "work-stopped" / "token-heads.ckpt").exists()  # done with
+
+    # a stop after the token heads' fit, while the span head trains, keeps that fit: resumed, it is not redone
+    import torch
+
+    from propscan.train import accurate as acc_train
+
+    def stopped_span_head(*a, **k):
+        raise engine.Interrupted("stopped while the span head trained")
+
+    span_head = acc_train.train_span_head
+    monkeypatch.setattr(engine, "autocast", real)
+    monkeypatch.setattr(acc_train, "train_span_head", stopped_span_head)
+    late, r = run("late")
+    assert r.code == 130 and "Traceback" not in r.err, r.err
+    state = torch.load(tmp_path / "work-late" / "token-heads.ckpt", weights_only=True)
+    assert state["steps"] > 0 and (late / "span_head.onnx").read_bytes() == (bundle / "span_head.onnx").read_bytes()
+    monkeypatch.setattr(acc_train, "train_span_head", span_head)
+    resumed.clear()
+    monkeypatch.setattr(engine, "autocast", lambda precision: resumed.append(1) or real(precision))
+    late, r = run("late", "--resume")
+    assert r.code == 0, r.err
+    assert len(resumed) == len(counted) - state["steps"]  # only the span examples and the span head ran
+    for head in ("token_head.onnx", "span_head.onnx"):
+        assert (late / head).read_bytes() == (whole / head).read_bytes(), head
 
 
 def test_a_delta_is_int8_per_row_and_merges_in_place_keeping_the_layout(tmp_path):

@@ -250,7 +250,7 @@ def train_token_heads(windows, recipe: HeadRecipe | None = None, checkpoint: Pat
     if resume:
         fit.resume()
     fit.run()
-    fit.finished()
+    fit.save()  # kept, finished, until the span head is trained: a stop there does not redo this fit
     if top is not None:
         top.eval()
     return net.eval()
@@ -335,7 +335,10 @@ def train_heads(articles: list[LabelledArticle], cache: LayerCache, tokenizer, r
     token = train_token_heads(windows, recipe, checkpoint, resume, heads_fingerprint(articles, cache, recipe), top)
     del windows
     rows, targets = span_examples(articles, cache, tokenizer, token, top, recipe.precision)
-    return token, train_span_head(rows, targets, recipe)
+    span = train_span_head(rows, targets, recipe)
+    if checkpoint is not None:
+        checkpoint.unlink(missing_ok=True)
+    return token, span
 
 
 def export_heads(token: TokenHeads, span: SpanHead, out: Path) -> None:
