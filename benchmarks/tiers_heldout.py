@@ -6,7 +6,7 @@ held-out articles, score the other half, and the reverse, pooling the credits.
 
 The in-sample figure (settings tuned and scored on the same predictions, as CV reports) is
 printed beside it: the gap is how much tuning flatters each tier. TC has no settings to tune.
-Writes benchmarks/results/tiers_heldout.json.
+Writes benchmarks/results/tiers_heldout.json (or --out).
 """
 
 from __future__ import annotations
@@ -49,11 +49,12 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--fast", type=Path, required=True)
     ap.add_argument("--accurate", type=Path, required=True)
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "tiers_heldout.json")
     args = ap.parse_args()
     articles = load_corpus(args.data / "ptc" / "train-articles", args.data / "ptc" / "train-task-flc-tc.labels")
     save({"fast": measure(json.loads(args.fast.read_text()), articles),
           "accurate": measure(json.loads(args.accurate.read_text()), articles)},
-         ROOT / "benchmarks" / "results" / "tiers_heldout.json")
+         args.out)
 
 
 if __name__ == "__main__":
