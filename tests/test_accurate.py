@@ -219,11 +219,22 @@ def _real_parts_installed() -> bool:
 
 @pytest.mark.skipif(not _real_parts_installed(), reason="the accurate extra is not installed")
 def test_the_real_accurate_tier(tmp_path, monkeypatch):
+    """The shipped tier on the real base, from an empty cache: unpacked, its delta (when its layers
+    were tuned) added and checked against model.json's sha256, one copy of the base left."""
+    from propscan.accurate.delta import tuned_folder
+    from propscan.accurate.model import load_accurate
+
+    monkeypatch.setenv("PROPSCAN_CACHE", str(tmp_path / "cache"))
     r = run_cli("analyze", ARTICLE, "--model", "accurate", "--format", "json")
     assert r.code == 0, r.err
     doc = json.loads(r.out)
     assert doc["model_version"].startswith("accurate")
     assert doc["spans"] and all(doc["text"][s["start"]:s["end"]] == s["text"] for s in doc["spans"])
+    acc = load_accurate()
+    folder = acc.base.cache_folder(tmp_path / "cache")
+    if acc.delta is not None:
+        folder = tuned_folder(folder, acc.meta["delta"]["sha256"])
+    assert _built(tmp_path / "cache") == [folder] and (folder / bases.COMPLETE).is_file()
 
 
 def test_heads_train_on_cached_features_and_load_as_a_tier(tiny, cache, tmp_path):
