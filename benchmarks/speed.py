@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -115,9 +117,6 @@ def main() -> None:
     tokens = count_tokens(texts)
     folder = args.articles
     if args.limit:
-        import shutil
-        import tempfile
-
         folder = Path(tempfile.mkdtemp(prefix="propscan-speed-"))
         for p in paths:
             shutil.copy(p, folder / p.name)
@@ -136,9 +135,6 @@ def main() -> None:
     result["cold_start_s_median"] = round(statistics.median(colds), 3)
     result["cold_start_s_all"] = [round(c, 3) for c in colds]
     if args.model == "accurate":  # the first run ever: base unpacked (and the delta merged) into an empty cache
-        import shutil
-        import tempfile
-
         cache = Path(tempfile.mkdtemp(prefix="propscan-cache-"))
         try:
             t, _, _ = measured(propscan_cmd() + ["analyze", str(ROOT / "examples/article.txt"), "--format", "json",
