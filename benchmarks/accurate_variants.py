@@ -5,8 +5,8 @@
 Reads benchmarks/results/accurate_cv_<NAME>.json (all of them without names) and prints a Markdown
 table: the fold, what was tuned, the training time, the delta's size, and for the heads alone, the
 shipped blend (0.7 / 0.5) and the best blend the fold's SI / TC / labelled F1, with decoding settings
-tuned on one half of its articles and scored on the other (both ways, pooled). The best blend is the one with the highest
-held-out SI + TC + labelled F1 among those the run scored.
+tuned on one half of its articles and scored on the other (both ways, pooled). The best blend is the
+one with the highest held-out SI + TC + labelled F1 among those the run scored.
 """
 
 from __future__ import annotations

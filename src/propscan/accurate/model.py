@@ -128,12 +128,12 @@ def base_folder(acc: AccurateBundle, root: Path | None = None) -> Path:
         return unpacked(acc, root)
     from .delta import build_tuned, tuned_folder
 
-    plain = acc.base.cache_folder(root)
-    tuned = tuned_folder(plain, acc.meta["delta"]["sha256"])
+    plain, delta = acc.base.cache_folder(root), acc.meta["delta"]
+    tuned = tuned_folder(plain, delta["sha256"])
     if not (tuned / bases.COMPLETE).is_file():
         transient = not (plain / bases.COMPLETE).is_file()
         try:
-            build_tuned(unpacked(acc, root), acc.delta, acc.meta["delta"]["sha256"], acc.meta["delta"]["merged_sha256"])
+            build_tuned(unpacked(acc, root), acc.delta, delta["sha256"], delta["merged_sha256"])
         except ModelError:
             if not (tuned / bases.COMPLETE).is_file():  # unless another process built it first
                 raise

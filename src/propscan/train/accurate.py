@@ -20,13 +20,13 @@ from torch import nn
 from .. import techniques
 from ..accurate.base import Base
 from ..accurate.model import special_ids
+from ..bundle import file_sha256
 from ..detect import session
 from ..encoding import encode, load_tokenizer
 from ..errors import ModelError
 from ..features import N_FEATURES
 from ..ptc import LabelledArticle
 from ..segment import WINDOW_TOKENS, windows_for
-from .base import sha256_file
 from .data import technique_shares, token_targets
 from .engine import Fit, Randomness
 from .layer_cache import CacheKey, LayerCache
@@ -104,8 +104,8 @@ def runtime_windows(tokenizer, text: str, window_tokens: int = WINDOW_TOKENS) ->
 
 def feature_key(base_dir: Path, window_tokens: int = WINDOW_TOKENS) -> CacheKey:
     """The base's weights and tokenizer, the window layout and the graph's layers: what the cache depends on."""
-    return CacheKey(base_sha256=sha256_file(base_dir / "model.safetensors"), window_tokens=window_tokens,
-                    tokenizer_sha256=sha256_file(base_dir / "tokenizer.json"), layers=LAYERS, computed="onnx-fp32")
+    return CacheKey(base_sha256=file_sha256(base_dir / "model.safetensors"), window_tokens=window_tokens,
+                    tokenizer_sha256=file_sha256(base_dir / "tokenizer.json"), layers=LAYERS, computed="onnx-fp32")
 
 
 def cache_features(articles: list[LabelledArticle], base_dir: Path, out: Path, threads: int = 2) -> LayerCache:
@@ -357,7 +357,6 @@ def write_bundle(out: Path, base: Base, graph: Path, version: str, settings: dic
     """model.json of an accurate-tier folder holding the graph and both heads."""
     import shutil
 
-    from ..bundle import file_sha256
 
     if Path(graph).resolve() != (out / "encoder.onnx").resolve():
         shutil.copyfile(graph, out / "encoder.onnx")
@@ -394,7 +393,6 @@ def write_delta(top, base_dir: Path, out: Path) -> dict:
     from safetensors.numpy import load_file, save_file
 
     from ..accurate.delta import FORMAT, delta_tensors, merge_into
-    from ..bundle import file_sha256
     from ..outputs import current_umask
 
     tuned = top.tuned_weights()
@@ -402,7 +400,7 @@ def write_delta(top, base_dir: Path, out: Path) -> dict:
     tensors = delta_tensors({k: base[k] for k in tuned}, tuned)
     del base
     tmp = out / (DELTA_FILE + ".tmp")
-    save_file(tensors, str(tmp), metadata={"format": FORMAT, "base_sha256": sha256_file(base_dir / "model.safetensors")})
+    save_file(tensors, str(tmp), metadata={"format": FORMAT, "base_sha256": file_sha256(base_dir / "model.safetensors")})
     os.chmod(tmp, 0o666 & ~current_umask())  # safetensors writes 0600; a shipped file is read by every user
     tmp.replace(out / DELTA_FILE)
     with tempfile.TemporaryDirectory(dir=out) as work:

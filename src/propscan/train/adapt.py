@@ -21,10 +21,11 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
+from ..bundle import file_sha256
 from ..encoding import CLS_ID, PAD_ID, SEP_ID, batch_arrays, load_tokenizer
 from ..errors import InputError
 from ..segment import WINDOW_TOKENS
-from .base import base_model_dir, sha256_file
+from .base import base_model_dir
 from .engine import Fit, Randomness
 from .loop import warmup_then_decay
 
@@ -164,7 +165,7 @@ def adapt(texts: list[str], out_dir: Path, *, epochs: float = 2.5, batch_size: i
     save_file({k: v.contiguous() for k, v in encoder.state_dict().items()}, str(path))
     meta = {"texts": len(texts), "windows": len(data), "steps": total, "epochs": epochs, "batch_size": batch_size,
             "lr": lr, "head_steps": head_steps, "seed": seed, "precision": precision, "seconds": round(fit.elapsed, 1),
-            "final_mlm_loss": round(fit.loss, 4), "sha256": sha256_file(path)}
+            "final_mlm_loss": round(fit.loss, 4), "sha256": file_sha256(path)}
     (out_dir / "adapt.json").write_text(json.dumps(meta, indent=2))
     fit.finished()
     return path

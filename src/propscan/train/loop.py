@@ -16,10 +16,11 @@ from safetensors.torch import save_file
 from torch import nn
 
 from .. import techniques
+from ..bundle import file_sha256
 from ..encoding import batch_arrays, load_tokenizer
 from ..ptc import LabelledArticle
 from ..segment import MIN_WINDOW, WINDOW_TOKENS
-from .base import base_model_dir, load_encoder_weights, sha256_file
+from .base import base_model_dir, load_encoder_weights
 from .data import WindowExample, article_examples
 from .engine import Fit, Randomness, choose_precision
 from .net import PropNet, crf_nll, span_inputs
@@ -245,7 +246,7 @@ def train(articles: list[LabelledArticle], out_dir: Path, cfg: TrainConfig | Non
         "torch": torch.__version__,
     }
     if cfg.base_weights:
-        meta["base_weights_sha256"] = sha256_file(Path(cfg.base_weights))
+        meta["base_weights_sha256"] = file_sha256(Path(cfg.base_weights))
     (out_dir / "train.json").write_text(json.dumps(meta, indent=2))
     fit.finished()
     return weights_path

@@ -15,8 +15,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..bundle import file_sha256
 from .accurate import LAYERS, runtime_windows
-from .base import sha256_file
 from .layer_cache import CacheKey, LayerCache
 
 
@@ -67,8 +67,8 @@ def cache_lower_layers(articles, base_dir: Path, cut: int, out: Path, tokenizer,
 
     window_tokens = window_tokens or WINDOW_TOKENS
     layers = cached_layers(cut)
-    key = CacheKey(base_sha256=sha256_file(Path(base_dir) / "model.safetensors"), window_tokens=window_tokens,
-                   tokenizer_sha256=sha256_file(Path(base_dir) / "tokenizer.json"), layers=layers,
+    key = CacheKey(base_sha256=file_sha256(Path(base_dir) / "model.safetensors"), window_tokens=window_tokens,
+                   tokenizer_sha256=file_sha256(Path(base_dir) / "tokenizer.json"), layers=layers,
                    computed=f"torch-{precision}")
     cache = LayerCache(out, key)
     model = None
